@@ -1,0 +1,526 @@
+"""The hand-written core of ``Client``: request builders, signing, transport.
+
+The generated ``Client`` (``backend_ai_client/_generated/client.py``) inherits
+from ``ClientCore`` and describes each API call declaratively; every call ends
+in ``ClientCore._call``, which builds the request as the JS SDK does, sends it
+through one ``requests.Session`` and maps failures as JS 21.3.1 does.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import re
+import threading
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from . import _jsjson, _signing
+from ._config import ClientConfig
+from ._errors import BackendAIError, error_class_for
+from ._generated.constants import DEFAULTS, ERROR_CODES
+from ._result import parse_json
+
+__all__ = ["AbortController", "ClientCore", "FormData"]
+
+ERR_SERVER = ERROR_CODES["ERR_SERVER"]
+ERR_RESPONSE = ERROR_CODES["ERR_RESPONSE"]
+ERR_REQUEST = ERROR_CODES["ERR_REQUEST"]
+ERR_TIMEOUT = ERROR_CODES["ERR_TIMEOUT"]
+
+_CHUNK = 64 * 1024
+
+
+class AbortSignal:
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    @property
+    def aborted(self) -> bool:
+        return self._event.is_set()
+
+
+class AbortController:
+    """Python stand-in for the JS AbortController accepted by ``signal`` parameters."""
+
+    def __init__(self) -> None:
+        self.signal = AbortSignal()
+
+    def abort(self) -> None:
+        self.signal._event.set()
+
+
+class FormData:
+    """A multipart body, as JS ``FormData``: ``append(name, value, filename)``.
+
+    ``value`` is bytes, str, a file object, or a ``pathlib.Path``/path string
+    given with ``FormData.file(path)``.
+    """
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, Any, str | None]] = []
+
+    def append(self, name: str, value: Any, filename: str | None = None) -> None:
+        self.entries.append((name, value, filename))
+
+    def __repr__(self) -> str:
+        return f"FormData({[(n, f) for n, _, f in self.entries]!r})"
+
+
+class _Failure(Exception):
+    """Internal: carries the JS error classification out of the send step."""
+
+    def __init__(self, code: int, cause: Any, response: requests.Response | None = None, body: Any = None) -> None:
+        super().__init__(cause)
+        self.code = code
+        self.cause = cause
+        self.response = response
+        self.body = body
+
+
+def _js_less(a: Any, b: Any) -> bool:
+    """JS ``a < b`` for the values the SDK compares (null, numbers, numeric strings)."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a < b
+    return _to_number(a) < _to_number(b)
+
+
+def _to_number(v: Any) -> float:
+    if v is None:
+        return 0.0
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    try:
+        return float(str(v).strip() or 0)
+    except ValueError:
+        return float("nan")
+
+
+def _cause_text(exc: BaseException) -> str:
+    """The innermost meaningful cause, e.g. 'ConnectionRefusedError: [Errno 111] Connection refused'."""
+    seen = set()
+    best: BaseException = exc
+    stack = [exc]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, OSError) and not isinstance(e, requests.RequestException) and e.args:
+            best = e
+        for nxt in (e.__cause__, e.__context__, *[a for a in e.args if isinstance(a, BaseException)]):
+            if nxt is not None:
+                stack.append(nxt)
+        reason = getattr(e, "reason", None)
+        if isinstance(reason, BaseException):
+            stack.append(reason)
+    text = str(best)
+    # urllib3 wraps the errno text in its own prose; keep the last clause.
+    m = re.search(r"(\[Errno [^\]]+\][^')]*)", text)
+    if m:
+        text = m.group(1).strip()
+    return f"{type(best).__name__}: {text}"
+
+
+class ClientCore:
+    """State and plumbing shared by every generated API call."""
+
+    ERR_SERVER = ERROR_CODES["ERR_SERVER"]
+    ERR_RESPONSE = ERROR_CODES["ERR_RESPONSE"]
+    ERR_REQUEST = ERROR_CODES["ERR_REQUEST"]
+    ERR_ABORT = ERROR_CODES["ERR_ABORT"]
+    ERR_TIMEOUT = ERROR_CODES["ERR_TIMEOUT"]
+    ERR_UNKNOWN = ERROR_CODES["ERR_UNKNOWN"]
+
+    def __init__(self, config: ClientConfig | None = None, agentSignature: str | None = None) -> None:
+        self.ready = False
+        self.code: Any = None
+        self.sessionId: str | None = None
+        self.kernelType: Any = None
+        self.clientVersion: str = DEFAULTS["clientVersion"]
+        self.agentSignature = agentSignature
+        self._config: ClientConfig = ClientConfig.createFromEnv() if config is None else config
+        self._managerVersion: Any = None
+        self._apiVersion: Any = None
+        self._apiVersionMajor: Any = None
+        self.is_admin = False
+        self.is_superadmin = False
+        self.kernelPrefix = DEFAULTS["kernelPrefix"]
+        self._features: dict[str, bool] = {}
+        self.abortController = AbortController()
+        self.abortSignal = self.abortController.signal
+        #: Default timeout of every call, in milliseconds (JS ``requestTimeout``).
+        self.requestTimeout: int = DEFAULTS["requestTimeout"]
+        #: Python only: the longest a response body may take to arrive, in milliseconds.
+        self.responseReadTimeout: int = DEFAULTS["responseReadTimeout"]
+        #: Python only: TLS verification (a CA bundle path also works). Never off by default.
+        self.verify: bool | str = True
+        self._session = requests.Session()
+        self._session.trust_env = False
+
+    # -- Python conveniences -------------------------------------------------
+    def close(self) -> None:
+        """Close the pooled connections (Python only)."""
+        self._session.close()
+
+    def __enter__(self) -> "ClientCore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._config!r})"
+
+    def _now(self) -> datetime:
+        """The clock used for signing; tests freeze it by assigning ``client._now``."""
+        return datetime.now(timezone.utc)
+
+    # -- request builders (JS names) ----------------------------------------
+    def mangleUserAgentSignature(self) -> str:
+        return self.clientVersion + (("; " + str(self.agentSignature)) if self.agentSignature else "")
+
+    def _user_agent(self) -> str:
+        return f"{DEFAULTS['userAgentPrefix']} {self.mangleUserAgentSignature()}"
+
+    def _uri(self, queryString: str) -> str:
+        if self._config.connectionMode == "SESSION" and not queryString.startswith("/server"):
+            return self._config.endpoint + "/func" + queryString
+        return self._config.endpoint + queryString
+
+    def newSignedRequest(self, method: str, queryString: str, body: Any) -> dict[str, Any]:
+        """Build a signed request: ``{method, headers, body, uri}`` as JS does."""
+        content_type = "application/json"
+        now = self._now()
+        date_text = _signing.iso_date(now)
+        if body is None or body is _jsjson.UNDEFINED:
+            request_body: Any = ""
+            auth_body = ""
+        elif isinstance(body, FormData):
+            request_body = body
+            auth_body = ""
+            content_type = "multipart/form-data"
+        else:
+            request_body = _jsjson.stringify(body)
+            auth_body = request_body
+        headers: dict[str, str] = {
+            "User-Agent": self._user_agent(),
+            "X-BackendAI-Version": self._config.apiVersion,
+            "X-BackendAI-Date": date_text,
+        }
+        if self._config.connectionMode != "SESSION":
+            signed_body = auth_body if _js_less(self._config._apiVersion[1:2], 4) else ""
+            auth = self.getAuthenticationString(method, queryString, date_text, signed_body, content_type)
+            key = self.getSignKey(self._config.secretKey, now)
+            sig = self.sign(key, "binary", auth, "hex")
+            headers["Authorization"] = (
+                f"BackendAI signMethod=HMAC-SHA256, credential={self._config.accessKey}:{sig}"
+            )
+        if isinstance(body, FormData):
+            pass  # the transport sets the multipart Content-Type with its boundary
+        elif body is not None and body is not _jsjson.UNDEFINED:
+            headers["Content-Type"] = content_type
+            headers["Content-Length"] = str(len(auth_body.encode("utf-8")))
+        else:
+            headers["Content-Type"] = content_type
+        return {"method": method, "headers": headers, "body": request_body, "uri": self._uri(queryString)}
+
+    def newUnsignedRequest(self, method: str, queryString: str, body: Any) -> dict[str, Any]:
+        return self.newPublicRequest(method, queryString, body, self._config.apiVersionMajor)
+
+    def newPublicRequest(self, method: str, queryString: str, body: Any, urlPrefix: Any) -> dict[str, Any]:
+        """An unsigned request. JS also sends ``credentials``/``mode`` as HTTP headers; the port does not."""
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": self._user_agent(),
+            "X-BackendAI-Version": self._config.apiVersion,
+            "X-BackendAI-Date": _signing.iso_date(self._now()),
+        }
+        return {"method": method, "headers": headers, "uri": self._uri(queryString)}
+
+    # -- signing steps (JS names) -------------------------------------------
+    def getAuthenticationString(
+        self, method: str, queryString: str, dateValue: str, bodyValue: str, content_type: str = "application/json"
+    ) -> str:
+        return _signing.authentication_string(
+            method,
+            queryString,
+            dateValue,
+            self._config.endpointHost,
+            content_type,
+            self._config.apiVersion,
+            _signing.body_hash(self._config.hashType, _utf8(bodyValue)),
+        )
+
+    def getCurrentDate(self, now: datetime) -> str:
+        return _signing.utc_day(now)
+
+    def sign(self, key: bytes | str, key_encoding: str, msg: str, digest_type: str) -> Any:
+        """HMAC of ``msg`` with ``key``; ``digest_type`` 'hex' gives text, 'binary' bytes."""
+        if isinstance(key, str):
+            key = _utf8(key) if key_encoding in ("utf8", "utf-8") else key.encode("latin-1")
+        digest = _signing.sign(self._config.hashType, key, _utf8(msg))
+        return digest.hex() if digest_type == "hex" else digest
+
+    def getSignKey(self, secret_key: str, now: datetime) -> bytes:
+        k1 = self.sign(secret_key, "utf8", self.getCurrentDate(now), "binary")
+        return self.sign(k1, "binary", self._config.endpointHost, "binary")
+
+    # -- paths and queries ---------------------------------------------------
+    def _path(self, template: str, params: Mapping[str, Any]) -> str:
+        """Expand ``{name}``: client attributes verbatim, parameters as one encoded path segment."""
+
+        def expand(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name in params:
+                return quote(_jsjson.js_string(params[name]), safe="")
+            return str(getattr(self, name))
+
+        return re.sub(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", expand, template)
+
+    # -- the one entry point of generated calls -----------------------------
+    def _call(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        *,
+        signed: bool = True,
+        rawFile: bool = False,
+        signal: Any = None,
+        timeout: Any = 0,
+        retry: Any = 0,
+    ) -> Any:
+        if query:
+            qs = _jsjson.querystring_stringify(query)
+            if qs:
+                path = f"{path}?{qs}"
+        if signed:
+            rqst = self.newSignedRequest(method, path, body)
+        else:
+            rqst = self.newPublicRequest(method, path, body, "")
+        return self._wrapWithPromise(rqst, rawFile, signal, timeout, retry, operation=operation)
+
+    # -- transport -----------------------------------------------------------
+    def _wrapWithPromise(
+        self,
+        rqst: dict[str, Any],
+        rawFile: bool = False,
+        signal: Any = None,
+        timeout: Any = 0,
+        retry: Any = 0,
+        *,
+        operation: str | None = None,
+    ) -> Any:
+        """Send ``rqst`` and decode the answer as JS does; raise BackendAIError on failure."""
+        timeout_ms = _validate_ms("timeout", timeout)
+        retries = _validate_count("retry", retry)
+        if rqst["method"] == "GET":
+            rqst["body"] = _jsjson.UNDEFINED
+        while True:
+            try:
+                return self._send_once(rqst, rawFile, signal, timeout_ms or self.requestTimeout)
+            except _Failure as failure:
+                if retries > 0:
+                    retries -= 1
+                    time.sleep(DEFAULTS["retryDelay"] / 1000)
+                    continue
+                raise self._to_error(rqst, failure, operation) from (
+                    failure.cause if isinstance(failure.cause, BaseException) else None
+                )
+
+    def _send_once(self, rqst: dict[str, Any], rawFile: bool, signal: Any, timeout_ms: int) -> Any:
+        if signal is not None and getattr(signal, "aborted", False):
+            raise _Failure(ERR_REQUEST, "AbortError: This operation was aborted")
+        headers = {k: v for k, v in rqst["headers"].items()}
+        headers["Host"] = self._config.endpointHost
+        body = rqst.get("body", _jsjson.UNDEFINED)
+        data: Any = None
+        files: Any = None
+        if isinstance(body, FormData):
+            files = [(name, (filename, value) if filename else value) for name, value, filename in body.entries]
+        elif body is not _jsjson.UNDEFINED and body is not None:
+            data = _utf8(body)
+        else:
+            headers.pop("Content-Length", None)
+        seconds = timeout_ms / 1000
+        try:
+            resp = self._session.request(
+                rqst["method"],
+                rqst["uri"],
+                headers=headers,
+                data=data,
+                files=files,
+                timeout=(seconds, seconds),
+                stream=True,
+                allow_redirects=False,
+                verify=self.verify,
+            )
+        except (requests.Timeout, TimeoutError) as exc:
+            raise _Failure(ERR_TIMEOUT, exc) from exc
+        except (requests.RequestException, OSError, ValueError) as exc:
+            raise _Failure(ERR_REQUEST, _cause_text(exc)) from exc
+        with resp:
+            try:
+                raw = self._read_body(resp, seconds)
+            except (requests.RequestException, OSError) as exc:
+                raise _Failure(ERR_RESPONSE, _cause_text(exc), resp) from exc
+            content_type = resp.headers.get("Content-Type")
+            if not rawFile and content_type is not None and (
+                content_type.startswith("application/json") or content_type.startswith("application/problem+json")
+            ):
+                try:
+                    parsed = parse_json(raw.decode("utf-8", errors="replace"))
+                except ValueError as exc:
+                    raise _Failure(ERR_RESPONSE, f"SyntaxError: {exc}", resp) from exc
+            elif not rawFile and content_type is not None and content_type.startswith("text/"):
+                parsed = raw.decode(resp.encoding or "utf-8", errors="replace")
+            else:
+                parsed = raw
+            if not resp.ok:
+                raise _Failure(ERR_SERVER, parsed, resp, parsed)
+            return parsed
+
+    def _read_body(self, resp: requests.Response, read_seconds: float) -> bytes:
+        deadline = time.monotonic() + self.responseReadTimeout / 1000
+        chunks = []
+        for chunk in resp.iter_content(_CHUNK):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise requests.ReadTimeout(
+                    f"the response body took longer than responseReadTimeout={self.responseReadTimeout} ms"
+                )
+        return b"".join(chunks)
+
+    def _to_error(self, rqst: dict[str, Any], failure: _Failure, operation: str | None) -> BackendAIError:
+        resp = failure.response
+        status: Any = resp.status_code if resp is not None else None
+        status_text: Any = resp.reason if resp is not None else None
+        body = failure.body
+        code = failure.code
+        if code == ERR_SERVER:
+            title_value = _field(body, "title")
+            msg = _field(body, "msg")
+            title = f"{status} {status_text} - {_jsjson.js_string(title_value)}"
+            if _jsjson.truthy(msg):
+                message = f"server responded failure: {status} {status_text} - {_jsjson.js_string(msg)}"
+                description = msg
+            else:
+                message = f"server responded failure: {status} {status_text} - {_jsjson.js_string(title_value)}"
+                description = None if title_value is _jsjson.UNDEFINED else title_value
+        elif code == ERR_TIMEOUT:
+            title, message = "Request timeout", "No response returned within timeout"
+            description, status, status_text = message, 408, "Timeout exceeded"
+        else:
+            cause = failure.cause if isinstance(failure.cause, str) else _cause_text(failure.cause)
+            title = description = cause
+            verb = "sending request" if code == ERR_REQUEST else "reading response"
+            message = f"{verb} has failed: {cause}"
+        params = rqst.get("body", _jsjson.UNDEFINED)
+        return error_class_for(code)(
+            timestamp=email.utils.formatdate(usegmt=True),
+            requestUrl=rqst["uri"],
+            requestMethod=rqst["method"],
+            requestParameters=None if params is _jsjson.UNDEFINED else params,
+            statusCode=status,
+            statusText=status_text,
+            title=title,
+            message=message,
+            description=description,
+            body=body if isinstance(body, (Mapping, list)) else None,
+            operation=operation,
+        )
+
+    # -- small JS helpers ----------------------------------------------------
+    def generateSessionId(self, length: int = 8, nosuffix: bool = False) -> str:
+        possible = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        text = "".join(random.choice(possible) for _ in range(length))
+        return text if nosuffix else text + "-jsSDK"
+
+    def slugify(self, text: Any) -> str:
+        a = "àáäâèéëêìíïîòóöôùúüûñçßÿœæŕśńṕẃǵǹḿǘẍźḧ·/_,:;"
+        b = "aaaaeeeeiiiioooouuuuncsyoarsnpwgnmuxzh------"
+        out = _jsjson.js_string(text).lower()
+        out = re.sub(r"\s+", "-", out)
+        out = "".join(b[a.index(c)] if c in a else c for c in out)
+        out = out.replace("&", "-and-")
+        out = re.sub(r"[^A-Za-z0-9_\-]+", "", out)
+        out = re.sub(r"--+", "-", out)
+        return re.sub(r"-+$", "", re.sub(r"^-+", "", out))
+
+    def _updateFieldCompatibilityByAPIVersion(self, fields: list[str]) -> list[str]:
+        if _js_less(self._apiVersionMajor, 5):
+            replacements = {"session_name": "sess_id"}
+            for key, new in replacements.items():
+                if key in fields:
+                    fields[fields.index(key)] = new
+        return fields
+
+    def _updateSupportList(self) -> None:
+        if self.isAPIVersionCompatibleWith("v4.20190601"):
+            for name in ("scaling-group", "group", "group-folder", "system-images", "detailed-session-states",
+                         "change-user-name"):
+                self._features[name] = True
+        if self.isAPIVersionCompatibleWith("v6.20200815"):
+            for name in ("multi-container", "multi-node", "storage-proxy", "hardware-metadata"):
+                self._features[name] = True
+        if self.isManagerVersionCompatibleWith("20.09.16"):
+            self._features["avoid-hol-blocking"] = True
+
+    def supports(self, feature: str) -> bool:
+        if not self._features:
+            self._updateSupportList()
+        return self._features.get(feature, False)
+
+    def isManagerVersionCompatibleWith(self, version: str) -> bool:
+        if self._managerVersion is None:
+            # JS throws a TypeError here; the port says what to do instead.
+            raise RuntimeError("manager version unknown: call client.get_manager_version() first")
+        return _padded(version) <= _padded(self._managerVersion)
+
+    def isAPIVersionCompatibleWith(self, version: str) -> bool:
+        if self._apiVersion is None or version is None:
+            return False  # JS compares with null, which is false for version strings
+        return _padded(version) <= _padded(self._apiVersion)
+
+
+def _padded(version: str) -> str:
+    return ".".join(part.rjust(10) for part in str(version).split("."))
+
+
+def _field(body: Any, name: str) -> Any:
+    if isinstance(body, Mapping):
+        return body.get(name, _jsjson.UNDEFINED)
+    return _jsjson.UNDEFINED
+
+
+def _utf8(text: str | bytes) -> bytes:
+    if isinstance(text, bytes):
+        return text
+    # JS encodes lone surrogates as U+FFFD.
+    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text).encode("utf-8")
+
+
+def _validate_ms(name: str, value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != value:
+        raise ValueError(f"{name} must be a number of milliseconds >= 0 (0 means the client default), got {value!r}")
+    return int(value)
+
+
+def _validate_count(name: str, value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+    return value

@@ -1,0 +1,6 @@
+# Provisional: replaced by the generator.
+from .._core import ClientCore
+
+
+class Client(ClientCore):
+    pass

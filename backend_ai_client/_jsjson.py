@@ -1,0 +1,311 @@
+"""JavaScript value semantics that reach the wire.
+
+The JS SDK serialises request bodies with ``JSON.stringify`` and query strings
+with Node's ``querystring.stringify``. Signatures of API versions below v4
+cover the body text, and servers compare query strings byte for byte, so the
+port reproduces both exactly, including JS number formatting and the order in
+which JS objects enumerate their keys.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "UNDEFINED",
+    "js_number_to_string",
+    "js_string",
+    "object_keys",
+    "parse_float",
+    "parse_int",
+    "querystring_stringify",
+    "stringify",
+    "to_fixed",
+    "truthy",
+]
+
+
+class _Undefined:
+    """JS ``undefined``: dropped from objects by JSON.stringify, ``null`` in arrays."""
+
+    _instance: "_Undefined | None" = None
+
+    def __new__(cls) -> "_Undefined":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNDEFINED"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNDEFINED: Any = _Undefined()
+
+_MAX_ARRAY_INDEX = 2**32 - 2
+
+
+def _is_array_index(key: str) -> bool:
+    # A canonical array index: no sign, no leading zero, below 2**32 - 1.
+    if not key or not key.isascii() or not key.isdigit():
+        return False
+    if len(key) > 1 and key[0] == "0":
+        return False
+    return int(key) <= _MAX_ARRAY_INDEX
+
+
+def object_keys(obj: Mapping[str, Any]) -> list[str]:
+    """Keys in JS enumeration order: array indices ascending, then insertion order."""
+    keys = [_key_text(k) for k in obj]
+    indices = sorted((k for k in keys if _is_array_index(k)), key=int)
+    return indices + [k for k in keys if not _is_array_index(k)]
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, (int, float)):
+        return js_number_to_string(key)
+    if key is None:
+        return "null"
+    raise TypeError(f"object key {key!r} has no JavaScript equivalent (use str keys)")
+
+
+def _items(obj: Mapping[Any, Any]) -> list[tuple[str, Any]]:
+    by_text: dict[str, Any] = {}
+    for key, value in obj.items():
+        by_text[_key_text(key)] = value
+    return [(k, by_text[k]) for k in object_keys(by_text)]
+
+
+def js_number_to_string(value: float | int) -> str:
+    """``String(x)`` for a JS number (ECMA-262 Number::toString, radix 10)."""
+    if isinstance(value, bool):
+        raise TypeError("booleans are not numbers")
+    if isinstance(value, int):
+        if abs(value) < 2**53:
+            return str(value)
+        value = float(value)  # JS has only doubles: round as JS would have
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    # repr gives the shortest digits that round-trip, as JS does.
+    mantissa, _, exp_text = repr(abs(value)).partition("e")
+    int_part, _, frac_part = mantissa.partition(".")
+    if frac_part == "0":
+        frac_part = ""
+    digits = (int_part + frac_part).lstrip("0")
+    exponent = int(exp_text) if exp_text else 0
+    # n: position of the decimal point relative to the start of `digits`.
+    n = len(int_part.lstrip("0")) + exponent if int_part.strip("0") else exponent - (
+        len(frac_part) - len(frac_part.lstrip("0"))
+    )
+    digits = digits.rstrip("0")
+    k = len(digits)
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        exp = ("+" if e >= 0 else "-") + str(abs(e))
+        text = digits[0] + ("." + digits[1:] if k > 1 else "") + "e" + exp
+    return sign + text
+
+
+def _quote(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif code < 0x20:
+            out.append(_SHORT_ESCAPES.get(ch) or f"\\u{code:04x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            # Only lone surrogates reach here (Python str holds code points).
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+_SHORT_ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def stringify(value: Any) -> str:
+    """``JSON.stringify(value)`` with no replacer and no indentation.
+
+    Returns ``UNDEFINED`` where JS returns ``undefined`` (for ``UNDEFINED`` itself).
+    """
+    result = _stringify(value, [])
+    return UNDEFINED if result is None else result
+
+
+def _stringify(value: Any, stack: list[int]) -> str | None:
+    if value is UNDEFINED or callable(value) and not isinstance(value, (Mapping, list, tuple)):
+        return None
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return "null"
+        return js_number_to_string(value)
+    if isinstance(value, (list, tuple, Mapping)):
+        if id(value) in stack:
+            raise ValueError("Converting circular structure to JSON")
+        stack.append(id(value))
+        try:
+            if isinstance(value, Mapping):
+                parts = []
+                for key, item in _items(value):
+                    text = _stringify(item, stack)
+                    if text is not None:
+                        parts.append(_quote(key) + ":" + text)
+                return "{" + ",".join(parts) + "}"
+            return "[" + ",".join(_stringify(item, stack) or "null" for item in value) + "]"
+        finally:
+            stack.pop()
+    raise TypeError(
+        f"cannot send a {type(value).__name__} in a JSON body: use dict, list, str, int, float, bool or None"
+    )
+
+
+# Node's querystring.escape leaves exactly these characters unescaped.
+_QS_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()")
+
+
+def _qs_escape(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in _QS_SAFE:
+            out.append(ch)
+            continue
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            raise ValueError(f"URI malformed: lone surrogate U+{code:04X} in {text!r}")
+        out.extend(f"%{b:02X}" for b in ch.encode("utf-8"))
+    return "".join(out)
+
+
+def _qs_primitive(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return js_number_to_string(value) if math.isfinite(value) else ""
+    return ""
+
+
+def querystring_stringify(obj: Any, sep: str = "&", eq: str = "=") -> str:
+    """Node's ``querystring.stringify(obj)``."""
+    if not isinstance(obj, Mapping):
+        return ""
+    fields = []
+    for key, value in _items(obj):
+        ks = _qs_escape(_qs_primitive(key)) + eq
+        if isinstance(value, (list, tuple)):
+            fields.extend(ks + _qs_escape(_qs_primitive(item)) for item in value)
+        else:
+            fields.append(ks + _qs_escape(_qs_primitive(value)))
+    return sep.join(fields)
+
+
+def truthy(value: Any) -> bool:
+    """JS truthiness: empty dicts and lists are truthy, NaN and 0 are not."""
+    if value is None or value is UNDEFINED or value is False:
+        return False
+    if isinstance(value, (int, float)):
+        return value == value and value != 0
+    if isinstance(value, str):
+        return value != ""
+    return True
+
+
+def js_string(value: Any) -> str:
+    """``String(value)`` for the values the SDK interpolates into text."""
+    if value is None:
+        return "null"
+    if value is UNDEFINED:
+        return "undefined"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return js_number_to_string(value)
+    if isinstance(value, (list, tuple)):
+        return ",".join("" if v is None or v is UNDEFINED else js_string(v) for v in value)
+    if isinstance(value, Mapping):
+        return "[object Object]"
+    return str(value)
+
+
+def parse_int(value: Any) -> float | int:
+    """``parseInt(value)`` (radix 10); NaN where JS gives NaN."""
+    text = js_string(value).lstrip(" \t\n\r\v\f\u00a0\ufeff")
+    sign = 1
+    if text[:1] in "+-" and text:
+        sign = -1 if text[0] == "-" else 1
+        text = text[1:]
+    digits = ""
+    for ch in text:
+        if "0" <= ch <= "9":
+            digits += ch
+        else:
+            break
+    if not digits:
+        return math.nan
+    return sign * int(digits)
+
+
+def parse_float(value: Any) -> float:
+    """``parseFloat(value)``: the longest prefix that is a decimal literal."""
+    import re
+
+    text = js_string(value).lstrip(" \t\n\r\v\f\u00a0\ufeff")
+    if text.startswith(("Infinity", "+Infinity")):
+        return math.inf
+    if text.startswith("-Infinity"):
+        return -math.inf
+    match = re.match(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text)
+    if not match:
+        return math.nan
+    return float(match.group(0))
+
+
+def to_fixed(value: float, digits: int) -> str:
+    """``Number.prototype.toFixed(digits)``."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if abs(value) >= 1e21:
+        return js_number_to_string(value)
+    if value < 0:
+        return "-" + to_fixed(-value, digits)
+    value = abs(value)  # -0 prints as 0
+    # toFixed works on the exact binary value; a tie picks the larger n.
+    quantum = Decimal(1).scaleb(-digits)
+    return format(Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP), "f")
