@@ -1,0 +1,5 @@
+"""Test helpers: a local Backend.AI-compatible manager and server-side signature checks."""
+
+from ._auth import MAX_CLOCK_SKEW, Verdict, verify_request
+
+__all__ = ["MAX_CLOCK_SKEW", "Verdict", "verify_request"]
