@@ -1,0 +1,47 @@
+# The two commands of the README: `make demo` and `make test`.
+# Each creates the venv and installs what it needs, so both work on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NODE_STAMP := tests/js/node_modules/.installed
+
+.PHONY: demo test generate check-generated golden venv node-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+$(NODE_STAMP): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
+
+## Regenerate backend_ai_client/_generated/ from api_spec.json.
+generate: $(STAMP)
+	$(PY) -m generator
+
+## Fail when the committed generated code differs from a fresh render.
+check-generated: $(STAMP)
+	$(PY) -m generator --check
+
+## Refresh the golden tree of the generator's fixture spec.
+golden: $(STAMP)
+	$(PY) -m generator --spec tests/generator/fixture_spec.json --out tests/generator/golden
+
+## Start the embedded manager and run the README example against it.
+demo: $(STAMP) generate
+	$(PY) examples/demo.py
+
+## Everything: generated-code check, unit, golden, oracle (JS SDK under Node) and fault tests.
+test: $(STAMP) $(NODE_STAMP) check-generated
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) tests/js/node_modules .pytest_cache .hypothesis
