@@ -23,7 +23,7 @@ from .model import (
     PathChoice,
     Request,
     Spec,
-    py_literal,
+    compact_literal,
 )
 
 SPEC_FORMAT = 1
@@ -230,7 +230,7 @@ def _value(ck: _Checker, where: str, raw: Any, names: set[str], *, raw_only: boo
             ck.fail(f"{where}.client", "expected a client attribute name")
         expr = f"self.{raw['client']}"
     else:
-        expr = py_literal(raw["const"])
+        expr = compact_literal(raw["const"])
     if "key" in raw:
         if not isinstance(raw["key"], str):
             ck.fail(f"{where}.key", "expected a string key")

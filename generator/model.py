@@ -144,3 +144,12 @@ def _py_literal(value: Any, indent: int = 0) -> str:
 
 
 py_literal = _py_literal
+
+
+def compact_literal(value: Any) -> str:
+    """A one-line Python literal for JSON data (keys in the spec's order)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {compact_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(compact_literal(v) for v in value) + "]"
+    return repr(value)

@@ -61,7 +61,8 @@ class Reply:
     its end). ``truncate`` sends only that many body bytes under the full
     Content-Length and then closes. ``close`` closes the connection without
     answering at all. ``delay`` (seconds, capped at MAX_DELAY) is waited
-    before anything is sent.
+    before anything is sent; ``body_delay`` (also capped) between the status
+    line and headers and the body.
     """
 
     status: int = 200
@@ -72,6 +73,7 @@ class Reply:
     close: bool = False
     truncate: int | None = None
     content_length: bool = True
+    body_delay: float = 0.0
 
     @classmethod
     def json(cls, status: int, obj_text: str | bytes, reason: str | None = None,
@@ -135,7 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
         verdict = None
         if any(k.lower() == "authorization" for k, _ in headers):
             verdict = verify_request(self.command, self.path, dict(headers), body, owner.secret_keys)
-        reply = owner._next_reply()
+        reply = owner._next_reply(self.path)
         owner._record(Recorded(self.command, self.path, headers, body, verdict, reply, time.time()))
         if reply.delay:
             owner._stopping.wait(min(float(reply.delay), MAX_DELAY))
@@ -161,10 +163,14 @@ class _Handler(BaseHTTPRequestHandler):
             out.append(b"Connection: close\r\n")
         out.append(b"\r\n")
         payload = reply.body if reply.truncate is None else reply.body[: reply.truncate]
-        if self.command != "HEAD":
-            out.append(payload)
+        if self.command == "HEAD":
+            payload = b""
         try:
             self.wfile.write(b"".join(out))
+            self.wfile.flush()
+            if reply.body_delay:
+                owner._stopping.wait(min(float(reply.body_delay), MAX_DELAY))
+            self.wfile.write(payload)
             self.wfile.flush()
         except OSError:
             self.close_connection = True
@@ -197,6 +203,7 @@ class ScriptedServer:
         self.secret_keys = dict(secret_keys or {})
         self._lock = threading.Lock()
         self._queue: collections.deque[Reply] = collections.deque()
+        self._by_path: dict[str, collections.deque[Reply]] = {}
         self._default: Reply | None = None
         self._requests: list[Recorded] = []
         self._unscripted = 0
@@ -213,10 +220,18 @@ class ScriptedServer:
     def endpoint(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def script(self, *replies: Reply) -> None:
-        """The next requests get these replies, in order."""
+    def script(self, *replies: Reply, path: str | None = None) -> None:
+        """The next requests get these replies, in order.
+
+        With ``path`` (the raw path with its query, exactly as sent) only the
+        requests for that path take from this script, so that two clients can
+        be scripted at once on different paths.
+        """
         with self._lock:
-            self._queue.extend(replies)
+            if path is None:
+                self._queue.extend(replies)
+            else:
+                self._by_path.setdefault(path, collections.deque()).extend(replies)
 
     def always(self, reply: Reply | None) -> None:
         """Every request that finds the script empty gets ``reply`` (None: unscripted → 599)."""
@@ -227,12 +242,15 @@ class ScriptedServer:
         """Forget the script, the default reply and the recorded requests."""
         with self._lock:
             self._queue.clear()
+            self._by_path.clear()
             self._default = None
             self._requests.clear()
             self._unscripted = 0
 
-    def _next_reply(self) -> Reply:
+    def _next_reply(self, raw_path: str) -> Reply:
         with self._lock:
+            if self._by_path.get(raw_path):
+                return self._by_path[raw_path].popleft()
             if self._queue:
                 return self._queue.popleft()
             if self._default is not None:
@@ -250,15 +268,20 @@ class ScriptedServer:
         with self._lock:
             return list(self._requests)
 
-    def take(self, *, signed: bool | None = None) -> list[Recorded]:
+    def take(self, *, signed: bool | None = None, path: str | None = None) -> list[Recorded]:
         """The requests recorded since the last ``take``/``reset``, removed from the record.
 
-        Asserts that every signed request verified, that no request found the
+        With ``path`` only the requests for that raw path are taken. Asserts
+        that every signed request taken verified, that no request found the
         script empty, and (if ``signed`` is given) that each request was or
         was not signed.
         """
         with self._lock:
-            recs, self._requests = self._requests, []
+            if path is None:
+                recs, self._requests = self._requests, []
+            else:
+                recs = [r for r in self._requests if r.raw_path == path]
+                self._requests = [r for r in self._requests if r.raw_path != path]
             unscripted, self._unscripted = self._unscripted, 0
         bad = [(r.method, r.raw_path, r.verdict.reason) for r in recs if r.verdict is not None and not r.verdict.ok]
         assert not bad, f"signed request(s) failed server-side verification: {bad}"
