@@ -386,7 +386,7 @@ class ClientCore:
                 parsed = raw.decode(resp.encoding or "utf-8", errors="replace")
             else:
                 parsed = raw
-            if not resp.ok:
+            if not 200 <= resp.status_code < 300:  # fetch's Response.ok
                 raise _Failure(ERR_SERVER, parsed, resp, parsed)
             return parsed
 
