@@ -76,7 +76,8 @@ def verify_request(
     secret = secret_keys.get(access_key)
     if secret is None:
         return Verdict(False, access_key, "unknown access key")
-    raw_date = _header(headers, "X-BackendAI-Date") or _header(headers, "Date")
+    # The manager reads Date first, then X-BackendAI-Date.
+    raw_date = _header(headers, "Date") or _header(headers, "X-BackendAI-Date")
     if raw_date is None:
         return Verdict(False, access_key, "missing X-BackendAI-Date header")
     date = _parse_date(raw_date)

@@ -22,6 +22,19 @@ the server binds to a loopback address only (any other host is refused), but
 anyone holding the secret key, or any local process that can reach the port
 with it, can run code. Keep the secret key private and do not expose the port.
 
+Routes (PREFIX is ``/kernel`` or ``/session``; NAME is percent-decoded):
+
+    GET    /                        {"version": API_VERSION, "manager": MANAGER_VERSION}   public
+    GET    /config/resource-slots   {"cpu": "count", "mem": "bytes"}                        public
+    GET    /etcd/resource-slots     (the same)                                             public
+    GET    /auth/ssh-keypair        {"ssh_public_key": "ssh-ed25519 AAAA... local"}
+    POST   PREFIX/create, PREFIX    create if not exists: 201 created / 200 existing
+    GET    PREFIX/NAME              session information
+    POST   PREFIX/NAME              execute {mode, code, runId, options}
+    PATCH  PREFIX/NAME              restart: 204
+    DELETE PREFIX/NAME              destroy: {"stats": {}}
+    GET    PREFIX/NAME/logs         {"result": {"logs": TEXT}}
+
 Deliberate simplifications against a real manager: there is no agent or
 container (a session is a record plus a working directory), every keypair acts
 as an administrator (``owner_access_key`` selects the owner, ``forced`` is
@@ -55,12 +68,13 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote
 
-from ._auth import verify_request
+from ._auth import MAX_CLOCK_SKEW, _parse_date, verify_request
 
 __all__ = ["LocalManager", "LocalSession", "RequestRecord"]
 
@@ -73,6 +87,7 @@ PROBS = "https://api.backend.ai/probs/"
 SESSION_NAME = re.compile(r"^(?=.{4,64}$)\w[\w.-]*\w$", re.ASCII)
 EXEC_MODES = frozenset({"query", "batch", "complete", "continue", "input"})
 _LOG_CAP = 256 * 1024  # per-session container log kept, in characters
+_ARGV_CODE_LIMIT = 32 * 1024  # characters; longer code runs from a temporary file
 
 
 class RequestRecord(NamedTuple):
@@ -160,6 +175,21 @@ def _auth_problem(reason: str) -> _Problem:
     if low.startswith("unknown access key"):
         return _Problem(401, "auth-failed", mismatch, "Access key not found")
     return _Problem(401, "auth-failed", mismatch, reason or "Signature mismatch")
+
+
+def _date_problem(headers: Mapping[str, str]) -> _Problem | None:
+    """The real manager checks the date before it looks at the Authorization header."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    raw = lowered.get("x-backendai-date") or lowered.get("date")
+    if raw is None:
+        return _auth_problem("missing X-BackendAI-Date header")
+    date = _parse_date(raw)
+    if date is None:
+        return _auth_problem(f"unparsable date {raw!r}")
+    now = _now()
+    if abs(now - date) > MAX_CLOCK_SKEW:
+        return _auth_problem(f"date/time sync error: request {raw}, server {now.isoformat()}")
+    return None
 
 
 def _now() -> datetime:
@@ -289,6 +319,23 @@ class _HTTPServer(ThreadingHTTPServer):
         self.server_name = str(host)
         self.server_port = int(port)
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """One daemon thread per connection, tracked so that stop() can end and join it."""
+        thread = threading.Thread(
+            target=self._serve_connection, args=(request, client_address), daemon=True, name="LocalManager-conn"
+        )
+        self.manager._track(request, thread, add=True)
+        thread.start()
+
+    def _serve_connection(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            self.manager._track(request, threading.current_thread(), add=False)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("LocalManager: connection error from %s", client_address, exc_info=True)
 
@@ -296,19 +343,12 @@ class _HTTPServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     protocol_version = "HTTP/1.1"
-    server_version = "LocalManager"
-    sys_version = ""
+    def version_string(self) -> str:
+        return "LocalManager"
 
     def setup(self) -> None:
-        self.timeout = self.server.manager._socket_timeout
+        self.timeout = self.server.manager._socket_timeout  # every read and write is bounded
         super().setup()
-        self.server.manager._track_connection(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.manager._track_connection(self.connection, add=False)
 
     # every method goes through one dispatcher
     def do_GET(self) -> None:
@@ -321,7 +361,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Protocol-level errors (bad request line, oversized headers) as problem+json too."""
-        problem = _Problem(code, "generic-bad-request", "Bad request.", message or explain)
+        try:
+            title = HTTPStatus(code).phrase + "."
+        except ValueError:
+            title = "Bad request."
+        problem = _Problem(code, "generic-bad-request", title, message or explain)
         self.close_connection = True
         try:
             self._send_json(code, problem.body(), content_type="application/problem+json")
@@ -392,7 +436,7 @@ class _Handler(BaseHTTPRequestHandler):
                         headers.setdefault(key, value)
                     verdict = verify_request(method, raw_path, headers, body, mgr._secrets)
                     if not verdict.ok:
-                        raise _auth_problem(verdict.reason)
+                        raise _date_problem(headers) or _auth_problem(verdict.reason)
                     verified = True
                     route.access_key = verdict.access_key
             finally:
@@ -486,6 +530,7 @@ class LocalManager:
         self._requests: collections.deque[RequestRecord] = collections.deque(maxlen=request_log_size)
         self._ssh_keys: dict[str, str] = {}
         self._connections: set[socket.socket] = set()
+        self._handler_threads: set[threading.Thread] = set()
         self._procs: set[subprocess.Popen[bytes]] = set()
         self._server: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -568,6 +613,7 @@ class LocalManager:
         with self._lock:
             procs = list(self._procs)
             conns = list(self._connections)
+            threads = list(self._handler_threads)
         for proc in procs:
             _kill(proc)
         for conn in conns:
@@ -578,8 +624,8 @@ class LocalManager:
         server.server_close()
         if thread is not None:
             thread.join(max(0.0, deadline - time.monotonic()))
-        for t in list(threading.enumerate()):
-            if t is not threading.current_thread() and t.name.startswith("Thread-") and _is_handler_thread(t, server):
+        for t in threads:
+            if t is not threading.current_thread():
                 t.join(max(0.0, deadline - time.monotonic()))
         with self._lock:
             workdirs = [s.workdir for s in self._sessions.values() if s.workdir]
@@ -606,12 +652,14 @@ class LocalManager:
         raise TypeError("LocalManager holds secret keys and a live server; it is not picklable")
 
     # -- bookkeeping used by the handler -----------------------------------------
-    def _track_connection(self, conn: socket.socket, *, add: bool) -> None:
+    def _track(self, conn: socket.socket, thread: threading.Thread, *, add: bool) -> None:
         with self._lock:
             if add:
                 self._connections.add(conn)
+                self._handler_threads.add(thread)
             else:
                 self._connections.discard(conn)
+                self._handler_threads.discard(thread)
 
     def _record(self, record: RequestRecord) -> None:
         with self._lock:
@@ -850,6 +898,8 @@ class LocalManager:
     # -- code execution -----------------------------------------------------------------
     def _workdir(self, sess: _Session) -> str:
         with self._lock:
+            if self._sessions.get((sess.access_key, sess.name)) is not sess:
+                raise _no_session(sess.name)  # destroyed meanwhile
             if sess.workdir is None or not os.path.isdir(sess.workdir):
                 sess.workdir = tempfile.mkdtemp(prefix="backendai-local-")
             return sess.workdir
@@ -860,14 +910,31 @@ class LocalManager:
         kwargs: dict[str, Any] = {}
         if os.name == "posix":
             kwargs["start_new_session"] = True
+        argv = [sys.executable, "-I", "-X", "utf8", "-c", code]
+        script_dir = None
         try:
+            if len(code) > _ARGV_CODE_LIMIT:
+                # too long for one argv entry (Linux allows 128 KiB): run it from a file instead
+                script_dir = tempfile.mkdtemp(prefix="backendai-local-code-")
+                script = os.path.join(script_dir, "code.py")
+                with open(script, "w", encoding="utf-8") as fh:
+                    fh.write(code)
+                argv = [sys.executable, "-I", "-X", "utf8", script]
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-X", "utf8", "-c", code],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 cwd=workdir, env=env, **kwargs,
             )
-        except (OSError, ValueError) as exc:  # e.g. a NUL byte in the code, or code too long for argv
+        except (OSError, ValueError) as exc:  # e.g. a NUL byte or a lone surrogate in the code
+            if script_dir:
+                shutil.rmtree(script_dir, ignore_errors=True)
             return 1, "", f"LocalManager could not start Python for this code: {type(exc).__name__}: {exc}\n"
+        try:
+            return self._wait(proc)
+        finally:
+            if script_dir:
+                shutil.rmtree(script_dir, ignore_errors=True)
+
+    def _wait(self, proc: subprocess.Popen[bytes]) -> tuple[int, str, str]:
         with self._lock:
             self._procs.add(proc)
         assert proc.stdout is not None and proc.stderr is not None
@@ -916,7 +983,3 @@ def _truthy(value: Any) -> bool:
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
 
-
-def _is_handler_thread(t: threading.Thread, server: _HTTPServer) -> bool:
-    target = getattr(t, "_target", None)
-    return getattr(target, "__self__", None) is server
