@@ -393,7 +393,8 @@ class ClientCore:
     def _read_body(self, resp: requests.Response, read_seconds: float) -> bytes:
         deadline = time.monotonic() + self.responseReadTimeout / 1000
         chunks = []
-        for chunk in resp.iter_content(_CHUNK):
+        # read1 returns whatever arrived, so a trickling body meets the deadline check.
+        while chunk := resp.raw.read1(_CHUNK, decode_content=True):
             chunks.append(chunk)
             if time.monotonic() > deadline:
                 raise requests.ReadTimeout(

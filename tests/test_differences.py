@@ -1,0 +1,163 @@
+"""One test per row of the README's "Differences from the JS SDK" table.
+
+Each test shows the port doing what a Backend.AI server accepts, where JS
+21.3.1 would not; the JS behaviour is described from its source next to it.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from datetime import datetime, timezone
+
+import pytest
+
+import backend_ai_client as ai
+from backend_ai_client.testing import LocalManager, verify_request
+from scripted_server import ACCESS_KEY, SECRET_KEY, Reply, ScriptedServer, scripted_server  # noqa: F401
+
+
+@pytest.fixture(scope="module")
+def manager():
+    with LocalManager() as m:
+        yield m
+
+
+def _client(m: LocalManager, endpoint: str | None = None) -> ai.Client:
+    return ai.Client(ai.ClientConfig(m.access_key, m.secret_key, endpoint or m.endpoint))
+
+
+def test_trailing_slash_endpoint_still_verifies(manager: LocalManager) -> None:
+    # JS: endpointHost = 'host:port/' is signed as the host, the manager uses the Host header: mismatch.
+    client = _client(manager, manager.endpoint + "/")
+    assert client._config.endpointHost == f"127.0.0.1:{manager.port}"
+    created = client.createIfNotExists("python:3.11", "slash-endpoint")
+    assert created.created is True
+    assert manager.requests[-1].raw_path == "/kernel/create" and manager.requests[-1].verified
+
+
+def test_endpoint_with_path_signs_host_and_manager_path() -> None:
+    # Behind a reverse proxy that strips /api, the manager sees /kernel/x with Host host:port.
+    client = ai.Client(ai.ClientConfig("AK", "SK", "http://127.0.0.1:9/api/"))
+    client._now = lambda: datetime(2026, 12, 3, 15, 16, 30, 265000, tzinfo=timezone.utc)
+    rqst = client.newSignedRequest("GET", "/kernel/x", None)
+    assert rqst["uri"] == "http://127.0.0.1:9/api/kernel/x"
+    headers = dict(rqst["headers"], Host="127.0.0.1:9")
+    verdict = verify_request("GET", "/kernel/x", headers, b"", {"AK": "SK"},
+                             now=datetime(2026, 12, 3, 15, 20, tzinfo=timezone.utc))
+    assert verdict.ok, verdict.reason
+
+
+@pytest.mark.parametrize("name", ["my session", "a/b", "what?", "hash#tag", "세션-이름", "100%"])
+def test_path_parameters_are_one_encoded_segment(manager: LocalManager, name: str) -> None:
+    # JS: `${kernelPrefix}/${sessionId}` raw: '/' and '?' change the route, '#' cuts the URL.
+    client = _client(manager)
+    with pytest.raises(ai.ServerError) as info:
+        client.get_info(name)
+    record = manager.requests[-1]
+    assert record.verified
+    assert record.raw_path.count("/") == 2 and "?" not in record.raw_path and "#" not in record.raw_path
+    assert info.value.statusCode == 404
+    assert info.value.body["title"] == "No such session."
+
+
+def test_query_values_are_encoded(manager: LocalManager) -> None:
+    # JS: `?owner_access_key=${ownerKey}` raw: '&' would add a parameter.
+    client = _client(manager)
+    with pytest.raises(ai.ServerError):
+        client.destroy("no-such-session", "AK&forced=true", False)
+    assert manager.requests[-1].raw_path == "/kernel/no-such-session?owner_access_key=AK%26forced%3Dtrue"
+    assert manager.requests[-1].verified
+
+
+def test_public_requests_send_no_fetch_options_as_headers() -> None:
+    client = ai.Client(ai.ClientConfig("AK", "SK", "http://127.0.0.1:9"))
+    headers = {k.lower() for k in client.newPublicRequest("GET", "/", None, "")["headers"]}
+    assert "credentials" not in headers and "mode" not in headers
+    assert {"content-type", "user-agent", "x-backendai-version", "x-backendai-date"} <= headers
+
+
+def test_host_header_is_the_signed_host(scripted_server: ScriptedServer) -> None:
+    # fetch would send Host without a default port while JS signs 'host:443'.
+    config = ai.ClientConfig(ACCESS_KEY, SECRET_KEY, scripted_server.endpoint)
+    client = ai.Client(config)
+    scripted_server.reset()
+    scripted_server.script(Reply.json(200, '{"ok": true}'))
+    assert client.fetchSSHKeypair() == {"ok": True}
+    [rec] = scripted_server.take(signed=True)
+    assert rec.header("Host") == config.endpointHost
+    explicit = ai.ClientConfig("AK", "SK", "https://api.example.invalid:443")
+    assert explicit.endpointHost == "api.example.invalid:443"
+
+
+def test_redirects_are_not_followed(scripted_server: ScriptedServer) -> None:
+    client = ai.Client(ai.ClientConfig(ACCESS_KEY, SECRET_KEY, scripted_server.endpoint))
+    scripted_server.reset()
+    scripted_server.script(Reply(302, "Found", [("Location", "http://127.0.0.1:1/elsewhere"),
+                                                ("Content-Type", "text/plain")], b"moved"))
+    with pytest.raises(ai.ServerError) as info:
+        client.fetchSSHKeypair()
+    assert info.value.statusCode == 302
+    assert len(scripted_server.take()) == 1
+
+
+def test_signal_keeps_the_timeout(scripted_server: ScriptedServer) -> None:
+    # JS: a given signal replaces the timer, so a silent server is waited on forever.
+    client = ai.Client(ai.ClientConfig(ACCESS_KEY, SECRET_KEY, scripted_server.endpoint))
+    client.requestTimeout = 300
+    scripted_server.reset()
+    scripted_server.script(Reply.json(200, "{}").__class__(delay=2.0))
+    controller = ai.AbortController()
+    start = time.monotonic()
+    with pytest.raises(ai.RequestTimeoutError):
+        client.getServerVersion(controller.signal)
+    assert time.monotonic() - start < 1.5
+    scripted_server.take()
+    controller.abort()
+    with pytest.raises(ai.RequestError) as info:
+        client.getServerVersion(controller.signal)
+    assert "aborted" in info.value.message
+
+
+def test_session_template_start_time_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # JS: `if (resources['starts_at']) params['starts_at'] = resources['startsAt']`.
+    client = ai.Client(ai.ClientConfig("AK", "SK", "http://127.0.0.1:9"))
+    sent = {}
+    monkeypatch.setattr(client, "_wrapWithPromise", lambda rqst, *a, **kw: sent.update(rqst) or {})
+    client.createSessionFromTemplate("tpl-1", None, "s-name", {"startsAt": "2026-12-24T00:00:00Z", "cpu": 1})
+    assert '"starts_at":"2026-12-24T00:00:00Z"' in sent["body"]
+
+
+def test_response_body_has_a_deadline() -> None:
+    # A server that sends headers, then trickles the body: JS waits as long as it trickles.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n")
+            for _ in range(100):
+                if stop.is_set():
+                    break
+                try:
+                    conn.sendall(b"x")
+                except OSError:
+                    break
+                time.sleep(0.05)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    client = ai.Client(ai.ClientConfig("AK", "SK", f"http://127.0.0.1:{port}"))
+    client.responseReadTimeout = 300
+    start = time.monotonic()
+    with pytest.raises(ai.BackendAIError) as info:
+        client.getServerVersion()
+    stop.set()
+    thread.join(5)
+    listener.close()
+    assert time.monotonic() - start < 3
+    assert info.value.type in (ai.Client.ERR_RESPONSE, ai.Client.ERR_TIMEOUT)
