@@ -67,6 +67,13 @@ class ClientConfig:
         if connectionMode == "API":
             _require(accessKey, "accessKey", env["accessKey"])
             _require(secretKey, "secretKey", env["secretKey"])
+            bad = [c for c in accessKey if ord(c) > 0xFF or c in "\x00\r\n"]  # type: ignore[union-attr]
+            if bad:
+                # It travels in the Authorization header; JS's Headers throws on these too.
+                raise ConfigurationError(
+                    f"accessKey contains {bad[0]!r}, which cannot be sent in an HTTP header "
+                    f"(check {env['accessKey']})"
+                )
             self._accessKey: str = accessKey  # type: ignore[assignment]
             self._secretKey: str = secretKey  # type: ignore[assignment]
             self._userId = ""

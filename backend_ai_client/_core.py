@@ -83,24 +83,7 @@ class _Failure(Exception):
         self.body = body
 
 
-def _js_less(a: Any, b: Any) -> bool:
-    """JS ``a < b`` for the values the SDK compares (null, numbers, numeric strings)."""
-    if isinstance(a, str) and isinstance(b, str):
-        return a < b
-    return _to_number(a) < _to_number(b)
-
-
-def _to_number(v: Any) -> float:
-    if v is None:
-        return 0.0
-    if isinstance(v, bool):
-        return float(v)
-    if isinstance(v, (int, float)):
-        return float(v)
-    try:
-        return float(str(v).strip() or 0)
-    except ValueError:
-        return float("nan")
+_js_less = _jsjson.js_less
 
 
 def _cause_text(exc: BaseException) -> str:
@@ -216,7 +199,9 @@ class ClientCore:
             "X-BackendAI-Date": date_text,
         }
         if self._config.connectionMode != "SESSION":
-            signed_body = auth_body if _js_less(self._config._apiVersion[1:2], 4) else ""
+            version = self._config._apiVersion
+            version_digit = version[1] if len(version) > 1 else _jsjson.UNDEFINED  # JS: apiVersion[1] < 4
+            signed_body = auth_body if _js_less(version_digit, 4) else ""
             auth = self.getAuthenticationString(method, queryString, date_text, signed_body, content_type)
             key = self.getSignKey(self._config.secretKey, now)
             sig = self.sign(key, "binary", auth, "hex")
@@ -230,7 +215,7 @@ class ClientCore:
             headers["Content-Length"] = str(len(auth_body.encode("utf-8")))
         else:
             headers["Content-Type"] = content_type
-        return {"method": method, "headers": headers, "body": request_body, "uri": self._uri(queryString)}
+        return {"method": method, "headers": _normalized(headers), "body": request_body, "uri": self._uri(queryString)}
 
     def newUnsignedRequest(self, method: str, queryString: str, body: Any) -> dict[str, Any]:
         return self.newPublicRequest(method, queryString, body, self._config.apiVersionMajor)
@@ -243,7 +228,7 @@ class ClientCore:
             "X-BackendAI-Version": self._config.apiVersion,
             "X-BackendAI-Date": _signing.iso_date(self._now()),
         }
-        return {"method": method, "headers": headers, "uri": self._uri(queryString)}
+        return {"method": method, "headers": _normalized(headers), "uri": self._uri(queryString)}
 
     # -- signing steps (JS names) -------------------------------------------
     def getAuthenticationString(
@@ -492,6 +477,11 @@ class ClientCore:
         if self._apiVersion is None or version is None:
             return False  # JS compares with null, which is false for version strings
         return _padded(version) <= _padded(self._apiVersion)
+
+
+def _normalized(headers: dict[str, str]) -> dict[str, str]:
+    """Header values as fetch's Headers keeps them: leading and trailing HTTP whitespace removed."""
+    return {name: value.strip(" \t\r\n") for name, value in headers.items()}
 
 
 def _padded(version: str) -> str:

@@ -10,11 +10,15 @@ which JS objects enumerate their keys.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "JS_WHITESPACE",
     "UNDEFINED",
+    "as_double",
+    "js_less",
     "js_number_to_string",
     "js_string",
     "object_keys",
@@ -23,6 +27,7 @@ __all__ = [
     "querystring_stringify",
     "stringify",
     "to_fixed",
+    "to_number",
     "truthy",
 ]
 
@@ -84,6 +89,14 @@ def _items(obj: Mapping[Any, Any]) -> list[tuple[str, Any]]:
     return [(k, by_text[k]) for k in object_keys(by_text)]
 
 
+def as_double(value: float | int) -> float:
+    """The JS number for a Python int or float: ints round to the nearest double, or overflow to infinity."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def js_number_to_string(value: float | int) -> str:
     """``String(x)`` for a JS number (ECMA-262 Number::toString, radix 10)."""
     if isinstance(value, bool):
@@ -91,7 +104,7 @@ def js_number_to_string(value: float | int) -> str:
     if isinstance(value, int):
         if abs(value) < 2**53:
             return str(value)
-        value = float(value)  # JS has only doubles: round as JS would have
+        value = as_double(value)  # JS has only doubles: round as JS would have
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
@@ -168,7 +181,7 @@ def _stringify(value: Any, stack: list[int]) -> str | None:
     if isinstance(value, str):
         return _quote(value)
     if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
+        if not math.isfinite(as_double(value)):
             return "null"
         return js_number_to_string(value)
     if isinstance(value, (list, tuple, Mapping)):
@@ -214,7 +227,7 @@ def _qs_primitive(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
-        return js_number_to_string(value) if math.isfinite(value) else ""
+        return js_number_to_string(value) if math.isfinite(as_double(value)) else ""
     return ""
 
 
@@ -262,44 +275,51 @@ def js_string(value: Any) -> str:
     return str(value)
 
 
-def parse_int(value: Any) -> float | int:
-    """``parseInt(value)`` (radix 10); NaN where JS gives NaN."""
-    text = js_string(value).lstrip(" \t\n\r\v\f\u00a0\ufeff")
-    sign = 1
-    if text[:1] in "+-" and text:
-        sign = -1 if text[0] == "-" else 1
+# StrWhiteSpaceChar: WhiteSpace and LineTerminator of ECMA-262 (not Python's str.isspace).
+JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_HEX = "0123456789abcdefABCDEF"
+_DEC = "0123456789"
+_DECIMAL_LITERAL = re.compile(r"[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)")
+
+
+def parse_int(value: Any) -> float:
+    """``parseInt(value)`` with no radix: a JS number (a float here), NaN where JS gives NaN."""
+    text = js_string(value).lstrip(JS_WHITESPACE)
+    sign = 1.0
+    if text[:1] in ("-", "+") and text:
+        sign = -1.0 if text[0] == "-" else 1.0
         text = text[1:]
-    digits = ""
-    for ch in text:
-        if "0" <= ch <= "9":
-            digits += ch
-        else:
-            break
-    if not digits:
+    radix, alphabet = 10, _DEC
+    if text[:2] in ("0x", "0X"):
+        radix, alphabet, text = 16, _HEX, text[2:]
+    end = 0
+    while end < len(text) and text[end] in alphabet:
+        end += 1
+    if end == 0:
         return math.nan
-    return sign * int(digits)
+    return sign * as_double(int(text[:end], radix))
 
 
 def parse_float(value: Any) -> float:
-    """``parseFloat(value)``: the longest prefix that is a decimal literal."""
-    import re
-
-    text = js_string(value).lstrip(" \t\n\r\v\f\u00a0\ufeff")
-    if text.startswith(("Infinity", "+Infinity")):
-        return math.inf
-    if text.startswith("-Infinity"):
-        return -math.inf
-    match = re.match(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text)
+    """``parseFloat(value)``: the longest prefix that is a StrDecimalLiteral (ASCII digits only)."""
+    text = js_string(value).lstrip(JS_WHITESPACE)
+    match = _DECIMAL_LITERAL.match(text)
     if not match:
         return math.nan
-    return float(match.group(0))
+    literal = match.group(0)
+    if literal.lstrip("+-") == "Infinity":
+        return -math.inf if literal.startswith("-") else math.inf
+    return float(literal)
 
 
-def to_fixed(value: float, digits: int) -> str:
-    """``Number.prototype.toFixed(digits)``."""
-    from decimal import ROUND_HALF_UP, Decimal
+def to_fixed(value: float | int, digits: int) -> str:
+    """``Number.prototype.toFixed(digits)`` (digits 0 to 100)."""
+    from decimal import ROUND_HALF_UP, Context, Decimal
 
-    if isinstance(value, float) and math.isnan(value):
+    if not 0 <= digits <= 100:
+        raise ValueError(f"toFixed() digits argument must be between 0 and 100, got {digits}")
+    value = as_double(value)
+    if math.isnan(value):
         return "NaN"
     if abs(value) >= 1e21:
         return js_number_to_string(value)
@@ -307,5 +327,43 @@ def to_fixed(value: float, digits: int) -> str:
         return "-" + to_fixed(-value, digits)
     value = abs(value)  # -0 prints as 0
     # toFixed works on the exact binary value; a tie picks the larger n.
-    quantum = Decimal(1).scaleb(-digits)
-    return format(Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP), "f")
+    exact = Decimal(value)
+    rounded = exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP, context=Context(prec=200))
+    return format(rounded, "f")
+
+
+_NUMERIC_STRING = re.compile(r"[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)\Z")
+_PREFIXED_INTEGER = {"0x": 16, "0X": 16, "0o": 8, "0O": 8, "0b": 2, "0B": 2}
+
+
+def to_number(value: Any) -> float:
+    """JS ``Number(value)`` (ToNumber) for null, undefined, booleans, numbers and strings."""
+    if value is None:
+        return 0.0
+    if value is UNDEFINED:
+        return math.nan
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (int, float)):
+        return as_double(value)
+    if isinstance(value, str):
+        text = value.strip(JS_WHITESPACE)
+        if not text:
+            return 0.0
+        if _NUMERIC_STRING.match(text):
+            return parse_float(text)
+        radix = _PREFIXED_INTEGER.get(text[:2])
+        if radix:
+            try:
+                return as_double(int(text[2:], radix)) if text[2:].isascii() and "_" not in text else math.nan
+            except ValueError:
+                return math.nan
+        return math.nan
+    return math.nan
+
+
+def js_less(a: Any, b: Any) -> bool:
+    """JS ``a < b`` for primitives: two strings compare as text, anything else as numbers."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a < b
+    return to_number(a) < to_number(b)

@@ -24,12 +24,16 @@ __all__ = [
 def iso_date(now: datetime) -> str:
     """JS ``Date.prototype.toISOString()``: UTC, milliseconds, ``Z``."""
     now = now.astimezone(timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+    return (
+        f"{now.year:04d}-{now.month:02d}-{now.day:02d}T{now.hour:02d}:{now.minute:02d}:{now.second:02d}."
+        f"{now.microsecond // 1000:03d}Z"
+    )
 
 
 def utc_day(now: datetime) -> str:
     """``getCurrentDate``: YYYYMMDD of the instant in UTC."""
-    return now.astimezone(timezone.utc).strftime("%Y%m%d")
+    now = now.astimezone(timezone.utc)
+    return f"{now.year:04d}{now.month:02d}{now.day:02d}"
 
 
 def body_hash(hash_type: str, body_text: str | bytes) -> str:

@@ -67,3 +67,10 @@ def oracle():
         yield js
     finally:
         js.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that use the live JS SDK get the ``oracle`` marker (``-m "not oracle"`` deselects them)."""
+    for item in items:
+        if "oracle" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.oracle)

@@ -37,6 +37,8 @@ def test_session_mode_takes_user_and_password() -> None:
         (("AK", SECRET, "ftp://x"), ["http://"]),
         (("AK", SECRET, "http://u:p@host"), ["credentials"]),
         (("AK", SECRET, "https://api.backend.ai", "BOTH"), ["connectionMode"]),
+        (("AK\u0100", SECRET), ["accessKey", "HTTP header"]),
+        (("AK\n", SECRET), ["accessKey", "HTTP header"]),
     ],
 )
 def test_bad_configuration_says_what_to_fix(args, words) -> None:

@@ -324,14 +324,17 @@ const OPS = {
     return encodeSync(info);
   },
 
-  stringify: (a) => encodeSync(JSON.stringify(JSON.parse(a.text))),
+  // {text}: JSON.stringify(JSON.parse(text)); {value}: the decoded value (may hold
+  // undefined / NaN / Infinity / -0 via the $-encodings). Either way the object is
+  // built by JSON.parse, in the key order of the text, as JS code would build it.
+  stringify: (a) => encodeSync(JSON.stringify(a.text !== undefined ? JSON.parse(a.text) : decode(a.value))),
 
   stringifyNumber: (a) => {
     const n = jsNumber(a.repr);
     return { string: String(n), json: JSON.stringify(n), value: encodeSync(n) };
   },
 
-  querystring: (a) => querystring.stringify(JSON.parse(a.text)),
+  querystring: (a) => querystring.stringify(a.text !== undefined ? JSON.parse(a.text) : decode(a.value)),
 
   toFixed: (a) => jsNumber(a.repr).toFixed(a.digits === undefined ? 0 : a.digits),
 
