@@ -411,7 +411,7 @@ class ClientCore:
             title = description = cause
             verb = "sending request" if code == ERR_REQUEST else "reading response"
             message = f"{verb} has failed: {cause}"
-        params = rqst.get("body", _jsjson.UNDEFINED)
+        params = _redacted(rqst.get("body", _jsjson.UNDEFINED))
         return error_class_for(code)(
             timestamp=email.utils.formatdate(usegmt=True),
             requestUrl=rqst["uri"],
@@ -477,6 +477,32 @@ class ClientCore:
         if self._apiVersion is None or version is None:
             return False  # JS compares with null, which is false for version strings
         return _padded(version) <= _padded(self._apiVersion)
+
+
+_SENSITIVE = re.compile(r"password|secret", re.IGNORECASE)
+
+
+def _redacted(body: Any) -> Any:
+    """The request body as an error shows it: values of password/secret keys hidden.
+
+    JS puts the raw body (login and password-change bodies included) in
+    ``requestParameters``; an error that gets logged must not carry them.
+    """
+    if not isinstance(body, str) or not _SENSITIVE.search(body):
+        return body
+    try:
+        value = parse_json(body)
+    except ValueError:
+        return "<hidden: the request body mentions a password or secret>"
+
+    def hide(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: "<hidden>" if _SENSITIVE.search(k) else hide(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [hide(x) for x in v]
+        return v
+
+    return _jsjson.stringify(hide(value))
 
 
 def _normalized(headers: dict[str, str]) -> dict[str, str]:

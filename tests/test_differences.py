@@ -161,3 +161,17 @@ def test_response_body_has_a_deadline() -> None:
     listener.close()
     assert time.monotonic() - start < 3
     assert info.value.type in (ai.Client.ERR_RESPONSE, ai.Client.ERR_TIMEOUT)
+
+
+def test_passwords_never_reach_error_fields(scripted_server: ScriptedServer) -> None:
+    # JS copies the raw body, password included, into requestParameters.
+    client = ai.Client(ai.ClientConfig(ACCESS_KEY, SECRET_KEY, scripted_server.endpoint))
+    scripted_server.reset()
+    scripted_server.script(Reply.json(400, '{"title": "bad", "msg": "wrong password"}'))
+    with pytest.raises(ai.ServerError) as info:
+        client.update_password("old-Pa55", "new-Pa55", "new-Pa55")
+    scripted_server.take()
+    err = info.value
+    shown = repr(err) + str(err) + repr(err.to_dict())
+    assert "Pa55" not in shown
+    assert err.requestParameters == '{"old_password":"<hidden>","new_password":"<hidden>","new_password2":"<hidden>"}'
