@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+import urllib3
 
 from . import _jsjson, _signing
 from ._config import ClientConfig
@@ -326,6 +327,40 @@ class ClientCore:
     def _send_once(self, rqst: dict[str, Any], rawFile: bool, signal: Any, timeout_ms: int) -> Any:
         if signal is not None and getattr(signal, "aborted", False):
             raise _Failure(ERR_REQUEST, "AbortError: This operation was aborted")
+        resp = self._fetch(rqst, timeout_ms / 1000)
+        if resp.status_code == 421:
+            # fetch retries a 421 (Misdirected Request) once on a new connection.
+            resp.close()
+            resp = self._fetch(rqst, timeout_ms / 1000)
+        if resp.status_code == 407:
+            # fetch turns a 407 outside a proxy context into a network error.
+            resp.close()
+            raise _Failure(ERR_REQUEST, "NetworkError: proxy authentication required (HTTP 407), which fetch treats as a network error")
+        with resp:
+            raw = self._read_body(resp)
+            content_type = resp.headers.get("Content-Type")
+            if not rawFile and content_type is not None and (
+                content_type.startswith("application/json") or content_type.startswith("application/problem+json")
+            ):
+                try:
+                    parsed = parse_json(_utf8_text(raw))
+                except RecursionError as exc:
+                    raise _Failure(ERR_RESPONSE, "RecursionError: the JSON body is nested too deeply to parse", resp) from exc
+                except ValueError as exc:
+                    raise _Failure(ERR_RESPONSE, f"SyntaxError: {exc}", resp) from exc
+                if parsed is None:
+                    # JS reads body.type right after parsing, which throws for null.
+                    raise _Failure(ERR_RESPONSE, "TypeError: the JSON body is null", resp)
+            elif not rawFile and content_type is not None and content_type.startswith("text/"):
+                parsed = _utf8_text(raw)  # Response.text() always decodes UTF-8
+            else:
+                parsed = raw
+            if not 200 <= resp.status_code < 300:  # fetch's Response.ok
+                raise _Failure(ERR_SERVER, parsed, resp, parsed)
+            return parsed
+
+    def _fetch(self, rqst: dict[str, Any], seconds: float) -> requests.Response:
+        """Send the request; return once the status line and headers arrived."""
         headers = {k: v for k, v in rqst["headers"].items()}
         headers["Host"] = self._config.endpointHost
         body = rqst.get("body", _jsjson.UNDEFINED)
@@ -337,9 +372,8 @@ class ClientCore:
             data = _utf8(body)
         else:
             headers.pop("Content-Length", None)
-        seconds = timeout_ms / 1000
         try:
-            resp = self._session.request(
+            return self._session.request(
                 rqst["method"],
                 rqst["uri"],
                 headers=headers,
@@ -352,45 +386,46 @@ class ClientCore:
             )
         except (requests.Timeout, TimeoutError) as exc:
             raise _Failure(ERR_TIMEOUT, exc) from exc
-        except (requests.RequestException, OSError, ValueError) as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
             raise _Failure(ERR_REQUEST, _cause_text(exc)) from exc
-        with resp:
-            try:
-                raw = self._read_body(resp, seconds)
-            except (requests.RequestException, OSError) as exc:
-                raise _Failure(ERR_RESPONSE, _cause_text(exc), resp) from exc
-            content_type = resp.headers.get("Content-Type")
-            if not rawFile and content_type is not None and (
-                content_type.startswith("application/json") or content_type.startswith("application/problem+json")
-            ):
-                try:
-                    parsed = parse_json(raw.decode("utf-8", errors="replace"))
-                except ValueError as exc:
-                    raise _Failure(ERR_RESPONSE, f"SyntaxError: {exc}", resp) from exc
-            elif not rawFile and content_type is not None and content_type.startswith("text/"):
-                parsed = raw.decode(resp.encoding or "utf-8", errors="replace")
-            else:
-                parsed = raw
-            if not 200 <= resp.status_code < 300:  # fetch's Response.ok
-                raise _Failure(ERR_SERVER, parsed, resp, parsed)
-            return parsed
 
-    def _read_body(self, resp: requests.Response, read_seconds: float) -> bytes:
+    def _read_body(self, resp: requests.Response) -> bytes:
+        """Read the whole body. As in JS the call's timeout no longer applies once the headers
+        arrived; ``responseReadTimeout`` bounds the body instead."""
+        if getattr(resp, "_content_consumed", False):  # requests read it already (3xx with Location)
+            return resp.content or b""
         deadline = time.monotonic() + self.responseReadTimeout / 1000
+        sock = getattr(getattr(resp.raw, "connection", None), "sock", None)
         chunks = []
-        # read1 returns whatever arrived, so a trickling body meets the deadline check.
-        while chunk := resp.raw.read1(_CHUNK, decode_content=True):
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                raise requests.ReadTimeout(
-                    f"the response body took longer than responseReadTimeout={self.responseReadTimeout} ms"
-                )
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise _Failure(
+                        ERR_RESPONSE,
+                        f"TimeoutError: the response body took longer than responseReadTimeout={self.responseReadTimeout} ms",
+                        resp,
+                    )
+                if sock is not None:
+                    sock.settimeout(remaining)
+                chunk = resp.raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if isinstance(exc, (TimeoutError, urllib3.exceptions.ReadTimeoutError)):
+                raise _Failure(
+                    ERR_RESPONSE,
+                    f"TimeoutError: the response body took longer than responseReadTimeout={self.responseReadTimeout} ms",
+                    resp,
+                ) from exc
+            raise _Failure(ERR_RESPONSE, _cause_text(exc), resp) from exc
         return b"".join(chunks)
 
     def _to_error(self, rqst: dict[str, Any], failure: _Failure, operation: str | None) -> BackendAIError:
         resp = failure.response
         status: Any = resp.status_code if resp is not None else None
-        status_text: Any = resp.reason if resp is not None else None
+        status_text: Any = _status_text(resp) if resp is not None else None
         body = failure.body
         code = failure.code
         if code == ERR_SERVER:
@@ -518,6 +553,22 @@ def _field(body: Any, name: str) -> Any:
     if isinstance(body, Mapping):
         return body.get(name, _jsjson.UNDEFINED)
     return _jsjson.UNDEFINED
+
+
+def _status_text(resp: requests.Response) -> str:
+    """The reason phrase; http.client reads it as Latin-1, fetch as UTF-8."""
+    reason = resp.reason or ""
+    try:
+        return reason.encode("latin-1").decode("utf-8", errors="replace")
+    except UnicodeEncodeError:
+        return reason
+
+
+def _utf8_text(raw: bytes) -> str:
+    """WHATWG "UTF-8 decode": a leading BOM dropped, bad sequences replaced."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    return raw.decode("utf-8", errors="replace")
 
 
 def _utf8(text: str | bytes) -> bytes:

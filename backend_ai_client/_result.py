@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ._jsjson import object_keys
+
 __all__ = ["JSObject", "parse_json"]
 
 
@@ -38,4 +40,16 @@ def parse_json(text: str) -> Any:
     def reject_constant(name: str) -> Any:
         raise ValueError(f"Unexpected token {name[0]!r} in JSON ({name} is not JSON)")
 
-    return json.loads(text, object_hook=JSObject, parse_constant=reject_constant)
+    return json.loads(text, object_pairs_hook=_js_object, parse_constant=reject_constant, parse_int=_js_int)
+
+
+def _js_int(literal: str) -> int | float:
+    # JS numbers are doubles: integers beyond 2**53 lose precision as in JSON.parse.
+    value = int(literal)
+    return value if abs(value) <= 2**53 else float(literal)
+
+
+def _js_object(pairs: list[tuple[str, Any]]) -> JSObject:
+    # Later duplicates win, at the first position; array-index keys enumerate first, as in JS.
+    merged = dict(pairs)
+    return JSObject((key, merged[key]) for key in object_keys(merged))
