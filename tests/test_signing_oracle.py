@@ -297,15 +297,16 @@ def test_signed_request_matches_js(oracle, access_key, secret_key, endpoint, api
 def test_access_key_beyond_latin1_js_throws(oracle, access_key, endpoint, now):
     """Characterisation, not parity: JS puts the access key in a ``Headers`` object,
     which accepts only ByteStrings without NUL/CR/LF, so ``newSignedRequest``
-    throws a TypeError. The port builds the request (it cannot be sent as such:
-    HTTP header values are Latin-1)."""
+    throws a TypeError. The port refuses such a key when the ClientConfig is
+    built (ConfigurationError naming accessKey), before anything is signed."""
     with pytest.raises(JSException) as info:
         oracle.call("signedRequest", config=js_config(access_key, "secret", endpoint), method="GET",
                     queryString="/", body=None, now=epoch_ms(now))
     assert info.value.message.startswith("TypeError"), info.value.message
-    with port_client(access_key, "secret", endpoint, now=now) as port:
-        rq = port.newSignedRequest("GET", "/", None)
-    assert rq["headers"]["Authorization"].startswith(f"BackendAI signMethod=HMAC-SHA256, credential={access_key}:")
+    from backend_ai_client import ClientConfig, ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="accessKey"):
+        ClientConfig(access_key, "secret", endpoint)
 
 
 # -- server-side verification (port only; no Node needed) --------------------------
