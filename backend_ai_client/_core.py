@@ -59,15 +59,29 @@ class AbortController:
 class FormData:
     """A multipart body, as JS ``FormData``: ``append(name, value, filename)``.
 
-    ``value`` is bytes, str, a file object, or a ``pathlib.Path``/path string
-    given with ``FormData.file(path)``.
+    ``value`` is bytes/bytearray/memoryview, str (sent UTF-8), a binary file
+    object (read from its position at ``append`` time) or an ``os.PathLike``
+    such as ``pathlib.Path`` (opened when sent, closed afterwards). The
+    transport streams the body with its exact Content-Length (see
+    ``_multipart``). Values are checked here: a missing path raises
+    ``FileNotFoundError`` before anything is sent.
     """
 
     def __init__(self) -> None:
         self.entries: list[tuple[str, Any, str | None]] = []
+        self._parts: list[Any] = []
 
     def append(self, name: str, value: Any, filename: str | None = None) -> None:
+        from ._multipart import make_part
+
+        self._parts.append(make_part(name, value, filename))
         self.entries.append((name, value, filename))
+
+    def _stream(self, chunk_size: int | None = None) -> Any:
+        """A fresh streaming body for one attempt: paths reopened, file objects rewound."""
+        from ._multipart import CHUNK_SIZE, MultipartBody
+
+        return MultipartBody(self._parts, chunk_size or CHUNK_SIZE)
 
     def __repr__(self) -> str:
         return f"FormData({[(n, f) for n, _, f in self.entries]!r})"
@@ -260,13 +274,16 @@ class ClientCore:
         return self.sign(k1, "binary", self._config.endpointHost, "binary")
 
     # -- paths and queries ---------------------------------------------------
-    def _path(self, template: str, params: Mapping[str, Any]) -> str:
-        """Expand ``{name}``: client attributes verbatim, parameters as one encoded path segment."""
+    def _path(self, template: str, params: Mapping[str, Any], owner: Any = None) -> str:
+        """Expand ``{name}``: parameters as one encoded path segment; attributes of the
+        namespace object (``owner``) or of the client verbatim."""
 
         def expand(m: re.Match[str]) -> str:
             name = m.group(1)
             if name in params:
                 return quote(_jsjson.js_string(params[name]), safe="")
+            if owner is not None and hasattr(owner, name):
+                return str(getattr(owner, name))
             return str(getattr(self, name))
 
         return re.sub(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", expand, template)
@@ -365,9 +382,11 @@ class ClientCore:
         headers["Host"] = self._config.endpointHost
         body = rqst.get("body", _jsjson.UNDEFINED)
         data: Any = None
-        files: Any = None
         if isinstance(body, FormData):
-            files = [(name, (filename, value) if filename else value) for name, value, filename in body.entries]
+            # Streamed (iterable + __len__) with its exact length; a fresh body per attempt.
+            data = body._stream()
+            headers["Content-Type"] = data.content_type
+            headers["Content-Length"] = str(len(data))
         elif body is not _jsjson.UNDEFINED and body is not None:
             data = _utf8(body)
         else:
@@ -378,7 +397,6 @@ class ClientCore:
                 rqst["uri"],
                 headers=headers,
                 data=data,
-                files=files,
                 timeout=(seconds, seconds),
                 stream=True,
                 allow_redirects=False,

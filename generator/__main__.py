@@ -27,15 +27,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         return _check(files, root)
     write(files, root)
-    total = len(spec.client_members)
-    declarative = spec.stats.get("request", 0) + spec.stats.get("alias", 0) + spec.stats.get("property", 0)
-    print(
-        f"generator: wrote {len(files)} files under {root / GENERATED_PACKAGE} from {args.spec}: "
-        f"{total} client members ({spec.stats.get('request', 0)} request recipes, {spec.stats.get('alias', 0)} aliases, "
-        f"{spec.stats.get('property', 0)} properties, {spec.stats.get('hook', 0)} hooks, "
-        f"{spec.stats.get('runtime', 0)} runtime); declarative share {declarative}/{total}"
-    )
+    print(f"generator: wrote {len(files)} files from {args.spec}")
+    print(health_report(spec))
     return 0
+
+
+def health_report(spec) -> str:  # type: ignore[no-untyped-def]
+    """How much of the surface is declarative, and which members use hand-written hooks."""
+    stats = spec.stats
+    members = spec.all_members
+    declarative = sum(stats[k] for k in ("request", "graphql", "alias", "property"))
+    api = declarative + stats["hook"]
+    hooks = sorted(m.qualified_name for m in members if m.kind == "hook")
+    runtime = sorted(m.qualified_name for m in members if m.kind == "runtime")
+    return "\n".join([
+        f"spec health: {len(members)} members: {stats['request']} request recipes, {stats['graphql']} GraphQL "
+        f"recipes, {stats['alias']} aliases, {stats['property']} properties, {stats['hook']} hooks, "
+        f"{stats['runtime']} runtime",
+        f"  declarative: {declarative}/{len(members)} of all members ({100 * declarative / max(len(members), 1):.0f}%),"
+        f" {declarative}/{api} of the members that talk to the server or hold state "
+        f"({100 * declarative / max(api, 1):.0f}%)",
+        f"  hooks ({len(hooks)}): {', '.join(hooks) or 'none'}",
+        f"  runtime ({len(runtime)}, hand-written infrastructure and pure helpers): {', '.join(runtime) or 'none'}",
+    ])
 
 
 def _check(files: dict[Path, str], root: Path) -> int:

@@ -10,15 +10,20 @@ from __future__ import annotations
 import json
 import keyword
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .model import (
     Assignment,
     ErrorCode,
+    Example,
     FormPart,
+    GraphQL,
+    GraphQLChoice,
     Hook,
     Member,
+    Namespace,
     Param,
     PathChoice,
     Request,
@@ -27,12 +32,14 @@ from .model import (
 )
 
 SPEC_FORMAT = 1
-KINDS = ("request", "alias", "hook", "runtime", "property")
+KINDS = ("request", "graphql", "alias", "hook", "runtime", "property")
+DECLARATIVE_KINDS = ("request", "graphql", "alias", "property")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 TESTS = ("always", "truthy", "notNull", "nonEmpty")
 TRANSFORMS = {
     "parseInt": "_r.parse_int({})",
     "toFixed2": "_r.to_fixed(_r.parse_float({}), 2)",
+    "join": "_r.gql_join({})",
 }
 REQUIRED_DEFAULTS = {
     "apiVersion": str,
@@ -47,8 +54,11 @@ REQUIRED_DEFAULTS = {
     "retryDelay": int,
     "userAgentPrefix": str,
 }
+CLIENT_ATTRIBUTES = ("kernelPrefix",)
+EXAMPLE_STATE = ("apiVersion", "apiVersionMajor", "connectionMode", "clientState")
+CLIENT_STATE = ("_apiVersion", "_apiVersionMajor", "kernelPrefix", "is_admin", "is_superadmin", "_managerVersion")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class SpecError(Exception):
@@ -81,6 +91,22 @@ class _Checker:
         return all(k in obj for k in required)
 
 
+@dataclass
+class _Scope:
+    """Where a member lives: the Client itself or a namespace object."""
+
+    ck: _Checker
+    namespace: str | None  # None for the Client
+    attributes: dict[str, Any]  # namespace attributes (urlPrefix, name, ...)
+    hooks: dict[str, "Hook"]
+    used_hooks: set[str]
+    names: frozenset[str] = frozenset()  # parameter names of the current member
+
+    @property
+    def client(self) -> str:
+        return "self" if self.namespace is None else "self.client"
+
+
 def load_spec(path: str | Path) -> Spec:
     path = Path(path)
     try:
@@ -94,7 +120,7 @@ def load_spec(path: str | Path) -> Spec:
 
 def build_spec(raw: Any) -> Spec:
     ck = _Checker()
-    if not ck.keys(raw, "(top)", ("format", "jsSdk", "defaults", "errors", "hooks", "client")):
+    if not ck.keys(raw, "(top)", ("format", "jsSdk", "defaults", "errors", "hooks", "client"), ("namespaces",)):
         raise SpecError(ck.problems)
     if raw["format"] != SPEC_FORMAT:
         ck.fail("format", f"this generator reads format {SPEC_FORMAT}, the spec says {raw['format']!r}")
@@ -105,74 +131,128 @@ def build_spec(raw: Any) -> Spec:
             if not isinstance(defaults[key], typ) or isinstance(defaults[key], bool):
                 ck.fail(f"defaults.{key}", f"expected {typ.__name__}, got {defaults[key]!r}")
         ck.keys(defaults["env"], "defaults.env", ("accessKey", "secretKey", "endpoint"))
-
-    errors = []
-    if isinstance(raw["errors"], dict):
-        for name in sorted(raw["errors"], key=lambda n: (raw["errors"][n].get("code", 0) if isinstance(raw["errors"][n], dict) else 0, n)):
-            entry = raw["errors"][name]
-            where = f"errors.{name}"
-            if not re.match(r"^ERR_[A-Z]+$", name):
-                ck.fail(where, "error constant names look like ERR_NAME")
-            if ck.keys(entry, where, ("code", "doc"), ("problemType",)):
-                if not isinstance(entry["code"], int):
-                    ck.fail(f"{where}.code", "expected an integer")
-                errors.append(ErrorCode(name, entry["code"], entry.get("problemType"), entry["doc"]))
-        codes = [e.code for e in errors]
-        if len(set(codes)) != len(codes):
-            ck.fail("errors", "two constants share a code")
-    else:
-        ck.fail("errors", "expected an object of ERR_NAME entries")
-
+    errors = _errors(ck, raw["errors"])
     hooks: dict[str, Hook] = {}
     if isinstance(raw["hooks"], dict):
         for name, why in sorted(raw["hooks"].items()):
-            if not _IDENT.match(name):
-                ck.fail(f"hooks.{name}", "hook names are Python identifiers")
+            parts = name.split(".")
+            if len(parts) > 2 or not all(_IDENT.match(p) for p in parts):
+                ck.fail(f"hooks.{name}", "hook names are NAME (Client) or NAMESPACE.NAME")
             if not isinstance(why, str) or not why.strip():
                 ck.fail(f"hooks.{name}", "say why this member cannot be declarative")
             hooks[name] = Hook(name, why if isinstance(why, str) else "")
     else:
         ck.fail("hooks", "expected an object of hook name -> reason")
-
-    members: list[Member] = []
     used_hooks: set[str] = set()
-    client = raw["client"]
-    if ck.keys(client, "client", ("members",)):
-        table = client["members"]
-        if not isinstance(table, dict):
-            ck.fail("client.members", "expected an object of member name -> entry")
-            table = {}
-        for name in sorted(table):
-            member = _member(ck, f"client.members.{name}", name, table[name], table, hooks, used_hooks)
-            if member is not None:
-                members.append(member)
+
+    client_members: tuple[Member, ...] = ()
+    if ck.keys(raw["client"], "client", ("members",)):
+        scope = _Scope(ck, None, {}, hooks, used_hooks)
+        client_members = _members(scope, "client.members", raw["client"]["members"])
+
+    namespaces = []
+    raw_ns = raw.get("namespaces", {})
+    if not isinstance(raw_ns, dict):
+        ck.fail("namespaces", "expected an object of attribute name -> namespace")
+        raw_ns = {}
+    for attr in sorted(raw_ns):
+        where = f"namespaces.{attr}"
+        entry = raw_ns[attr]
+        if not _IDENT.match(attr):
+            ck.fail(where, "namespace attributes are identifiers")
+            continue
+        if not ck.keys(entry, where, ("class", "doc", "members"), ("attributes", "base")):
+            continue
+        if not isinstance(entry["class"], str) or not _IDENT.match(entry["class"]):
+            ck.fail(f"{where}.class", "expected the JS class name")
+        attributes = entry.get("attributes", {})
+        if not isinstance(attributes, dict) or not all(_IDENT.match(k) for k in attributes):
+            ck.fail(f"{where}.attributes", "expected an object of attribute name -> initial JSON value")
+            attributes = {}
+        base = entry.get("base")
+        base_module = base_class = None
+        if base is not None:
+            m = re.match(r"^(_[a-z_]+)\.([A-Za-z_][A-Za-z0-9_]*)$", str(base))
+            if not m:
+                ck.fail(f"{where}.base", "expected MODULE.Class of a hand-written base in backend_ai_client, "
+                        "e.g. _utils.UtilsBase")
+            else:
+                base_module, base_class = m.groups()
+        scope = _Scope(ck, attr, attributes, hooks, used_hooks)
+        members = _members(scope, f"{where}.members", entry["members"])
+        if any(m.kind == "runtime" for m in members) and base is None:
+            ck.fail(f"{where}.base", "runtime members need a hand-written base class")
+        namespaces.append(Namespace(
+            attr=attr, class_name=str(entry["class"]), doc=str(entry["doc"]),
+            attributes_py=tuple((k, compact_literal(attributes[k])) for k in sorted(attributes)),
+            base_module=base_module, base_class=base_class, members=members,
+        ))
+    classes = [n.class_name for n in namespaces]
+    if len(set(classes)) != len(classes):
+        ck.fail("namespaces", "two namespaces share a class name")
     for name in sorted(set(hooks) - used_hooks):
         ck.fail(f"hooks.{name}", "declared but no member uses it")
     if ck.problems:
         raise SpecError(ck.problems)
-    stats = {kind: sum(1 for m in members if m.kind == kind) for kind in KINDS}
     return Spec(
         format=raw["format"],
         js_package=raw["jsSdk"]["package"],
         js_version=raw["jsSdk"]["version"],
         defaults=defaults,
-        errors=tuple(errors),
+        errors=errors,
         hooks=tuple(hooks[n] for n in sorted(hooks)),
-        client_members=tuple(members),
-        stats=stats,
+        client_members=client_members,
+        namespaces=tuple(namespaces),
     )
 
 
-def _params(ck: _Checker, where: str, raw: Any) -> tuple[tuple[Param, ...], list[str]]:
+def _errors(ck: _Checker, raw: Any) -> tuple[ErrorCode, ...]:
+    errors = []
+    if not isinstance(raw, dict):
+        ck.fail("errors", "expected an object of ERR_NAME entries")
+        return ()
+    for name, entry in raw.items():
+        where = f"errors.{name}"
+        if not re.match(r"^ERR_[A-Z]+$", name):
+            ck.fail(where, "error constant names look like ERR_NAME")
+        if ck.keys(entry, where, ("code", "doc"), ("problemType",)):
+            if not isinstance(entry["code"], int) or isinstance(entry["code"], bool):
+                ck.fail(f"{where}.code", "expected an integer")
+                continue
+            errors.append(ErrorCode(name, entry["code"], entry.get("problemType"), entry["doc"]))
+    codes = [e.code for e in errors]
+    if len(set(codes)) != len(codes):
+        ck.fail("errors", "two constants share a code")
+    return tuple(sorted(errors, key=lambda e: (e.code, e.name)))
+
+
+def _members(scope: _Scope, where: str, table: Any) -> tuple[Member, ...]:
+    if not isinstance(table, dict):
+        scope.ck.fail(where, "expected an object of member name -> entry")
+        return ()
+    out = []
+    for name in sorted(table):
+        member = _member(scope, f"{where}.{name}", name, table[name], table)
+        if member is not None:
+            out.append(member)
+    return tuple(out)
+
+
+# -- parameters ---------------------------------------------------------------
+def _params(scope: _Scope, where: str, raw: Any) -> tuple[tuple[Param, ...], list[str]]:
+    ck = scope.ck
     params: list[Param] = []
     prelude: list[str] = []
     if not isinstance(raw, list):
         ck.fail(where, "expected a list of parameters")
         return (), []
+    names = {e.get("name") for e in raw if isinstance(e, dict)}
+    value_scope = _Scope(ck, scope.namespace, scope.attributes, scope.hooks, scope.used_hooks,
+                         frozenset(n for n in names if isinstance(n, str)))
     seen_default = False
     for i, entry in enumerate(raw):
         pw = f"{where}[{i}]"
-        if not ck.keys(entry, pw, ("name",), ("default", "optional", "ifNull")):
+        if not ck.keys(entry, pw, ("name",), ("default", "optional", "ifNull", "ifFalsy")):
             continue
         name = entry["name"]
         if not isinstance(name, str) or not _IDENT.match(name) or keyword.iskeyword(name) or name == "self":
@@ -190,45 +270,68 @@ def _params(ck: _Checker, where: str, raw: Any) -> tuple[tuple[Param, ...], list
         default = entry.get("default")
         fill = ""
         if isinstance(default, (dict, list)):
-            if default:
-                ck.fail(f"{pw}.default", "only empty {} / [] are supported as mutable defaults")
             py_default = "None"
-            fill = f"if {name} is None:\n    {name} = {'{}' if isinstance(default, dict) else '[]'}"
+            fill = f"if {name} is None:\n    {name} = {compact_literal(default)}"
         elif optional is True:
             py_default = "UNDEFINED"
         else:
             py_default = repr(default)
-        if "ifNull" in entry:
-            factory = entry["ifNull"]
-            if not (isinstance(factory, dict) and set(factory) == {"call"} and _IDENT.match(str(factory["call"]))):
-                ck.fail(f"{pw}.ifNull", 'expected {"call": "clientMethodName"}')
-            else:
-                prelude.append(f"if not _r.not_null({name}):\n    {name} = self.{factory['call']}()")
+        for key, test in (("ifNull", "not _r.not_null({})"), ("ifFalsy", "not _r.truthy({})")):
+            if key in entry:
+                factory = entry[key]
+                if isinstance(factory, dict) and set(factory) == {"call"}:
+                    if not _IDENT.match(str(factory["call"])):
+                        ck.fail(f"{pw}.{key}.call", "expected a client method name")
+                        continue
+                    replacement = f"{scope.client}.{factory['call']}()"
+                else:
+                    replacement = _value(value_scope, f"{pw}.{key}", factory)[0]
+                prelude.append(f"if {test.format(name)}:\n    {name} = {replacement}")
         if fill:
             prelude.append(fill)
         params.append(Param(name, has_default, default, py_default, fill, optional is True))
     return tuple(params), prelude
 
 
-def _value(ck: _Checker, where: str, raw: Any, names: set[str], *, raw_only: bool = False) -> tuple[str, str]:
+# -- values and conditions ------------------------------------------------------
+def _value(scope: _Scope, where: str, raw: Any) -> tuple[str, str]:
     """(python expression, python expression before any transform)."""
+    ck = scope.ck
     if not isinstance(raw, dict):
-        ck.fail(where, 'expected a value such as {"param": "name"}, {"const": 1} or {"client": "attr"}')
+        ck.fail(where, 'expected a value such as {"param": "name"}, {"const": 1}, {"client": "attr"}, '
+                '{"attr": "name"}, {"config": "endpoint"} or {"or": [value, value]}')
         return "None", "None"
-    sources = [k for k in ("param", "const", "client") if k in raw]
+    sources = [k for k in ("param", "const", "client", "attr", "config", "or") if k in raw]
     if len(sources) != 1:
-        ck.fail(where, "a value names exactly one of param, const, client")
+        ck.fail(where, "a value names exactly one of param, const, client, attr, config, or")
         return "None", "None"
-    ck.keys(raw, where, (sources[0],), ("key", "transform"))
     src = sources[0]
+    ck.keys(raw, where, (src,), ("key", "transform"))
     if src == "param":
-        if raw["param"] not in names:
-            ck.fail(f"{where}.param", f"unknown parameter {raw['param']!r} (parameters: {', '.join(sorted(names)) or 'none'})")
+        if raw["param"] not in scope.names:
+            ck.fail(f"{where}.param", f"unknown parameter {raw['param']!r} "
+                    f"(parameters: {', '.join(sorted(scope.names)) or 'none'})")
         expr = str(raw["param"])
     elif src == "client":
         if not isinstance(raw["client"], str) or not _IDENT.match(raw["client"]):
             ck.fail(f"{where}.client", "expected a client attribute name")
-        expr = f"self.{raw['client']}"
+        expr = f"_r.attr({scope.client}, {str(raw['client'])!r})"
+    elif src == "attr":
+        if scope.namespace is None or raw["attr"] not in scope.attributes:
+            ck.fail(f"{where}.attr", f"{raw['attr']!r} is not an attribute of this namespace "
+                    f"(attributes: {', '.join(sorted(scope.attributes)) or 'none'})")
+        expr = f"self.{raw['attr']}"
+    elif src == "config":
+        if raw["config"] not in ("endpoint", "connectionMode", "apiVersion", "accessKey", "endpointHost"):
+            ck.fail(f"{where}.config", "expected one of endpoint, connectionMode, apiVersion, accessKey, endpointHost")
+        expr = f"{scope.client}._config.{raw['config']}"
+    elif src == "or":
+        options = raw["or"]
+        if not isinstance(options, list) or len(options) < 2:
+            ck.fail(f"{where}.or", "expected a list of two or more values (JS a || b)")
+            return "None", "None"
+        expr = "_r.js_or(" + ", ".join(f"lambda: {_value(scope, f'{where}.or[{i}]', o)[0]}"
+                                        for i, o in enumerate(options)) + ")"
     else:
         expr = compact_literal(raw["const"])
     if "key" in raw:
@@ -244,28 +347,72 @@ def _value(ck: _Checker, where: str, raw: Any, names: set[str], *, raw_only: boo
     return expr, before
 
 
-def _condition(ck: _Checker, where: str, entry: dict[str, Any], raw_value_py: str, names: set[str]) -> str | None:
-    """``when`` tests the raw value (or the ``if`` value); ``unless`` vetoes when truthy (JS else-if)."""
+_COND_KEYS = ("truthy", "notNull", "nonEmpty", "isTrue", "not", "all", "any", "supports", "apiVersionAtLeast",
+              "apiVersionMajorBelow", "equals", "in")
+
+
+def _cond(scope: _Scope, where: str, raw: Any) -> str:
+    """A condition object as a Python expression."""
+    ck = scope.ck
+    if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in _COND_KEYS:
+        ck.fail(where, f"expected a condition: an object with one of {', '.join(_COND_KEYS)}")
+        return "False"
+    (key, arg), = raw.items()
+    client = scope.client
+    if key in ("truthy", "notNull", "nonEmpty", "isTrue"):
+        fn = {"truthy": "truthy", "notNull": "not_null", "nonEmpty": "non_empty", "isTrue": "is_true"}[key]
+        return f"_r.{fn}({_value(scope, f'{where}.{key}', arg)[0]})"
+    if key == "not":
+        return f"not ({_cond(scope, f'{where}.not', arg)})"
+    if key in ("all", "any"):
+        if not isinstance(arg, list) or not arg:
+            ck.fail(f"{where}.{key}", "expected a non-empty list of conditions")
+            return "False"
+        joiner = " and " if key == "all" else " or "
+        return "(" + joiner.join(_cond(scope, f"{where}.{key}[{i}]", c) for i, c in enumerate(arg)) + ")"
+    if key == "supports":
+        if not isinstance(arg, str):
+            ck.fail(f"{where}.supports", "expected a feature name")
+        return f"{client}.supports({arg!r})"
+    if key == "apiVersionAtLeast":
+        if not isinstance(arg, str):
+            ck.fail(f"{where}.apiVersionAtLeast", "expected a version such as v4.20190601")
+        return f"{client}.isAPIVersionCompatibleWith({arg!r})"
+    if key == "apiVersionMajorBelow":
+        if not isinstance(arg, int) or isinstance(arg, bool):
+            ck.fail(f"{where}.apiVersionMajorBelow", "expected an integer")
+        return f"_r.js_less({client}._apiVersionMajor, {arg!r})"
+    if key == "equals":
+        if not isinstance(arg, list) or len(arg) != 2:
+            ck.fail(f"{where}.equals", "expected [value, value] (JS ===)")
+            return "False"
+        a, b = (_value(scope, f"{where}.equals[{i}]", v)[0] for i, v in enumerate(arg))
+        return f"_r.strict_equals({a}, {b})"
+    # "in": [value, [constants]]
+    if not isinstance(arg, list) or len(arg) != 2 or not isinstance(arg[1], list):
+        ck.fail(f"{where}.in", "expected [value, [constant, ...]] (JS [..].includes(value))")
+        return "False"
+    subject = _value(scope, f"{where}.in[0]", arg[0])[0]
+    return f"_r.includes({compact_literal(arg[1])}, {subject})"
+
+
+def _entry_condition(scope: _Scope, where: str, entry: dict[str, Any], raw_value_py: str) -> str | None:
+    """``when`` tests the raw value; ``if`` adds a general condition."""
     test = entry.get("when", "always")
-    subject = raw_value_py
-    if "if" in entry:
-        subject, _ = _value(ck, f"{where}.if", entry["if"], names)
-        if test == "always":
-            test = "truthy"
     if test not in TESTS:
-        ck.fail(f"{where}.when", f"unknown test {test!r} (known: {', '.join(TESTS)})")
+        scope.ck.fail(f"{where}.when", f"unknown test {test!r} (known: {', '.join(TESTS)})")
         return None
     parts = []
     if test != "always":
         fn = {"truthy": "truthy", "notNull": "not_null", "nonEmpty": "non_empty"}[test]
-        parts.append(f"_r.{fn}({subject})")
-    if "unless" in entry:
-        veto, _ = _value(ck, f"{where}.unless", entry["unless"], names)
-        parts.append(f"not _r.truthy({veto})")
+        parts.append(f"_r.{fn}({raw_value_py})")
+    if "if" in entry:
+        parts.append(_cond(scope, f"{where}.if", entry["if"]))
     return " and ".join(parts) or None
 
 
-def _assignments(ck: _Checker, where: str, raw: Any, names: set[str], *, nested: bool) -> tuple[Assignment, ...]:
+def _assignments(scope: _Scope, where: str, raw: Any, *, nested: bool) -> tuple[Assignment, ...]:
+    ck = scope.ck
     out = []
     if not isinstance(raw, list):
         ck.fail(where, "expected a list")
@@ -273,7 +420,7 @@ def _assignments(ck: _Checker, where: str, raw: Any, names: set[str], *, nested:
     for i, entry in enumerate(raw):
         ew = f"{where}[{i}]"
         target = "to" if nested else "name"
-        if not ck.keys(entry, ew, (target, "value"), ("when", "if", "unless")):
+        if not ck.keys(entry, ew, (target, "value"), ("when", "if")):
             continue
         key = entry[target]
         if nested:
@@ -286,151 +433,190 @@ def _assignments(ck: _Checker, where: str, raw: Any, names: set[str], *, nested:
                 ck.fail(f"{ew}.name", "expected a query parameter name")
                 continue
             path = (key,)
-        value_py, raw_py = _value(ck, f"{ew}.value", entry["value"], names)
-        out.append(Assignment(path, value_py, _condition(ck, ew, entry, raw_py, names)))
+        value_py, raw_py = _value(scope, f"{ew}.value", entry["value"])
+        out.append(Assignment(path, value_py, _entry_condition(scope, ew, entry, raw_py)))
     return tuple(out)
 
 
-def _version_condition(ck: _Checker, where: str, raw: Any) -> str | None:
-    if isinstance(raw, dict) and len(raw) == 1:
-        (key, value), = raw.items()
-        if key == "apiVersionMajorBelow" and isinstance(value, int):
-            return f"_r.js_less(self._apiVersionMajor, {value})"
-        if key == "apiVersionAtLeast" and isinstance(value, str):
-            return f"self.isAPIVersionCompatibleWith({value!r})"
-    ck.fail(where, 'expected {"apiVersionMajorBelow": 5} or {"apiVersionAtLeast": "v4.20190601"}')
-    return None
-
-
-def _path_choice(ck: _Checker, where: str, template: Any, names: set[str], condition: str | None) -> PathChoice | None:
-    if not isinstance(template, str) or not template.startswith("/") and not template.startswith("{"):
-        ck.fail(where, "a path template starts with / or a {clientAttribute}")
+# -- request recipes ----------------------------------------------------------------
+def _path_choice(scope: _Scope, where: str, template: Any, condition: str | None) -> PathChoice | None:
+    if not isinstance(template, str) or not (template.startswith("/") or template.startswith("{")):
+        scope.ck.fail(where, "a path template starts with / or a {placeholder}")
         return None
     used = []
     for name in _PLACEHOLDER.findall(template):
-        if not _IDENT.match(name):
-            ck.fail(where, f"placeholder {{{name}}} is not a name")
-        elif name in names:
+        if name in scope.names:
             used.append(name)
-        elif name[0].isupper() or name not in ("kernelPrefix", "urlPrefix"):
-            ck.fail(where, f"placeholder {{{name}}} is neither a parameter nor a known client attribute (kernelPrefix)")
+        elif name not in scope.attributes and name not in CLIENT_ATTRIBUTES:
+            scope.ck.fail(where, f"placeholder {{{name}}} is not a parameter, a namespace attribute or a client "
+                          f"attribute ({', '.join(CLIENT_ATTRIBUTES)})")
     params_py = "{" + ", ".join(f"{n!r}: {n}" for n in sorted(set(used))) + "}"
     return PathChoice(condition, template, params_py)
 
 
-def _request(ck: _Checker, where: str, raw: Any, names: set[str], variants: Any) -> Request | None:
-    if not ck.keys(
-        raw, where, ("method", "path"), ("query", "body", "signed", "rawFile", "timeout", "retry", "signal")
-    ):
+def _variant_paths(scope: _Scope, where: str, variants: Any, base: Any) -> tuple[PathChoice, ...]:
+    paths = []
+    if variants is not None:
+        if not isinstance(variants, list):
+            scope.ck.fail(where.rsplit(".", 1)[0] + ".variants", "expected a list")
+        else:
+            for i, variant in enumerate(variants):
+                vw = where.rsplit(".", 1)[0] + f".variants[{i}]"
+                if scope.ck.keys(variant, vw, ("when", "path")):
+                    choice = _path_choice(scope, f"{vw}.path", variant["path"], _cond(scope, f"{vw}.when",
+                                                                                        variant["when"]))
+                    if choice:
+                        paths.append(choice)
+    choice = _path_choice(scope, f"{where}.path", base, None)
+    if choice:
+        paths.append(choice)
+    return tuple(paths)
+
+
+def _knob(scope: _Scope, where: str, raw: dict[str, Any], key: str, default: str) -> str:
+    value = raw.get(key)
+    if value is None:
+        return default
+    if isinstance(value, int) and not isinstance(value, bool):
+        return repr(value)
+    return _value(scope, f"{where}.{key}", value)[0]
+
+
+def _request(scope: _Scope, where: str, raw: Any, variants: Any) -> Request | None:
+    ck = scope.ck
+    if not ck.keys(raw, where, ("method", "path"),
+                   ("query", "body", "signed", "rawFile", "timeout", "retry", "signal", "guard")):
         return None
     method = raw["method"]
     if method not in METHODS:
         ck.fail(f"{where}.method", f"unknown HTTP method {method!r}")
-    paths: list[PathChoice] = []
-    if variants is not None:
-        if not isinstance(variants, list):
-            ck.fail(f"{where}.variants", "expected a list")
-        else:
-            for i, variant in enumerate(variants):
-                vw = f"{where}.variants[{i}]"
-                if ck.keys(variant, vw, ("when", "path")):
-                    cond = _version_condition(ck, f"{vw}.when", variant["when"])
-                    choice = _path_choice(ck, f"{vw}.path", variant["path"], names, cond)
-                    if choice:
-                        paths.append(choice)
-    base = _path_choice(ck, f"{where}.path", raw["path"], names, None)
-    if base:
-        paths.append(base)
-    query = _assignments(ck, f"{where}.query", raw.get("query", []), names, nested=False)
+    paths = _variant_paths(scope, where, variants, raw["path"])
+    query = _assignments(scope, f"{where}.query", raw.get("query", []), nested=False)
     body = raw.get("body")
     body_kind, body_py, fields, parts = "none", None, (), ()
     if body is None:
         pass
     elif isinstance(body, dict) and "fields" in body:
         ck.keys(body, f"{where}.body", ("fields",))
-        body_kind, fields = "fields", _assignments(ck, f"{where}.body.fields", body["fields"], names, nested=True)
+        body_kind, fields = "fields", _assignments(scope, f"{where}.body.fields", body["fields"], nested=True)
     elif isinstance(body, dict) and "multipart" in body:
         ck.keys(body, f"{where}.body", ("multipart",))
         parts_list = []
         for i, part in enumerate(body["multipart"] if isinstance(body["multipart"], list) else []):
             pw = f"{where}.body.multipart[{i}]"
             if ck.keys(part, pw, ("name", "value"), ("filename",)):
-                value_py, _ = _value(ck, f"{pw}.value", part["value"], names)
-                filename_py = _value(ck, f"{pw}.filename", part["filename"], names)[0] if "filename" in part else None
+                value_py, _ = _value(scope, f"{pw}.value", part["value"])
+                filename_py = _value(scope, f"{pw}.filename", part["filename"])[0] if "filename" in part else None
                 parts_list.append(FormPart(str(part["name"]), value_py, filename_py))
         body_kind, parts = "multipart", tuple(parts_list)
     else:
         body_kind = "param"
-        body_py, _ = _value(ck, f"{where}.body", body, names)
+        body_py, _ = _value(scope, f"{where}.body", body)
     if method in ("GET", "HEAD") and body_kind not in ("none", "param"):
         ck.fail(f"{where}.body", f"{method} requests carry no body")
-
-    def knob(key: str, default: str) -> str:
-        value = raw.get(key)
-        if value is None:
-            return default
-        if isinstance(value, int) and not isinstance(value, bool):
-            return repr(value)
-        return _value(ck, f"{where}.{key}", value, names)[0]
-
     signed = raw.get("signed", True)
     raw_file = raw.get("rawFile", False)
     for key, value in (("signed", signed), ("rawFile", raw_file)):
         if not isinstance(value, bool):
             ck.fail(f"{where}.{key}", "expected true or false")
+    guard = _cond(scope, f"{where}.guard", raw["guard"]) if "guard" in raw else None
     route = " | ".join(
-        f"{method} {p.template}" + (f" (when {_describe(p.condition_py)})" if p.condition_py else "") for p in paths
+        f"{method} {p.template}" + (" (when a variant condition holds)" if p.condition_py else "") for p in paths
     )
     return Request(
-        method=method,
-        paths=tuple(paths),
-        query=query,
-        body_kind=body_kind,
-        body_py=body_py,
-        body_fields=fields,
-        form_parts=parts,
-        signed=bool(signed),
-        raw_file=bool(raw_file),
-        timeout_py=knob("timeout", "0"),
-        retry_py=knob("retry", "0"),
-        signal_py=knob("signal", "None"),
-        route=route,
+        method=method, paths=paths, query=query, body_kind=body_kind, body_py=body_py, body_fields=fields,
+        form_parts=parts, signed=bool(signed), raw_file=bool(raw_file),
+        timeout_py=_knob(scope, where, raw, "timeout", "0"), retry_py=_knob(scope, where, raw, "retry", "0"),
+        signal_py=_knob(scope, where, raw, "signal", "None"), route=route, guard_py=guard,
     )
 
 
-def _describe(condition_py: str | None) -> str:
-    if condition_py is None:
-        return ""
-    m = re.match(r"_r\.js_less\(self\._apiVersionMajor, (\d+)\)", condition_py)
-    if m:
-        return f"API major version < {m.group(1)}"
-    m = re.match(r"self\.isAPIVersionCompatibleWith\('([^']+)'\)", condition_py)
-    if m:
-        return f"API version >= {m.group(1)}"
-    return condition_py
+def _graphql(scope: _Scope, where: str, raw: Any) -> GraphQL | None:
+    ck = scope.ck
+    if not ck.keys(raw, where, ("document", "variables"), ("variants", "guard", "timeout", "signal", "retry")):
+        return None
+    choices = []
+    variants = raw.get("variants", [])
+    if not isinstance(variants, list):
+        ck.fail(f"{where}.variants", "expected a list")
+        variants = []
+    for i, variant in enumerate(variants):
+        vw = f"{where}.variants[{i}]"
+        if ck.keys(variant, vw, ("when", "document", "variables")):
+            choices.append(_gql_choice(scope, vw, variant, _cond(scope, f"{vw}.when", variant["when"])))
+    choices.append(_gql_choice(scope, where, raw, None))
+    guard = _cond(scope, f"{where}.guard", raw["guard"]) if "guard" in raw else None
+    operation = re.match(r"\s*(query|mutation|subscription)?", raw["document"]).group(1) or "query"
+    return GraphQL(
+        choices=tuple(choices), guard_py=guard, timeout_py=_knob(scope, where, raw, "timeout", "0"),
+        signal_py=_knob(scope, where, raw, "signal", "None"), retry_py=_knob(scope, where, raw, "retry", "0"),
+        operation=operation,
+    )
 
 
-def _member(
-    ck: _Checker,
-    where: str,
-    name: str,
-    raw: Any,
-    table: dict[str, Any],
-    hooks: dict[str, Hook],
-    used_hooks: set[str],
-) -> Member | None:
+def _gql_choice(scope: _Scope, where: str, raw: dict[str, Any], condition: str | None) -> GraphQLChoice:
+    document = raw["document"]
+    if not isinstance(document, str):
+        scope.ck.fail(f"{where}.document", "expected the GraphQL document text")
+        document = ""
+    pieces: list[str] = []
+    last = 0
+    for m in _PLACEHOLDER.finditer(document):
+        name = m.group(1)
+        if name not in scope.names:
+            # GraphQL itself has no {identifier} syntax, so every placeholder must be a parameter.
+            scope.ck.fail(f"{where}.document", f"placeholder {{{name}}} is not a parameter")
+            continue
+        pieces.append(repr(document[last:m.start()]))
+        pieces.append(f"_r.gql_join({name})")
+        last = m.end()
+    pieces.append(repr(document[last:]))
+    document_py = " + ".join(p for p in pieces if p != "''") or "''"
+    variables = _assignments(scope, f"{where}.variables", raw["variables"], nested=True)
+    return GraphQLChoice(condition, document_py, variables)
+
+
+def _examples(scope: _Scope, where: str, raw: Any, params: tuple[Param, ...]) -> tuple[Example, ...]:
+    ck = scope.ck
+    out = []
+    if not isinstance(raw, list):
+        ck.fail(where, "expected a list of examples")
+        return ()
+    for i, entry in enumerate(raw):
+        ew = f"{where}[{i}]"
+        if not ck.keys(entry, ew, ("args",), ("state", "note", "reply")):
+            continue
+        args = entry["args"]
+        if not isinstance(args, list):
+            ck.fail(f"{ew}.args", "expected the list of arguments (JSON)")
+            continue
+        required = sum(1 for p in params if not p.has_default)
+        if not required <= len(args) <= len(params):
+            ck.fail(f"{ew}.args", f"takes {required} to {len(params)} arguments, got {len(args)}")
+        state = entry.get("state", {})
+        if ck.keys(state, f"{ew}.state", (), EXAMPLE_STATE) and "clientState" in state:
+            ck.keys(state["clientState"], f"{ew}.state.clientState", (), CLIENT_STATE)
+        out.append(Example(json.dumps(args, sort_keys=True), json.dumps(state, sort_keys=True)))
+    return tuple(out)
+
+
+def _member(scope: _Scope, where: str, name: str, raw: Any, table: dict[str, Any]) -> Member | None:
+    ck = scope.ck
     if not _IDENT.match(name):
         ck.fail(where, "member names are identifiers")
         return None
     if not isinstance(raw, dict) or raw.get("kind") not in KINDS:
-        ck.fail(f"{where}.kind", f"expected one of {', '.join(KINDS)}")
+        hint = " (a stub from generator.sync: complete it by hand)" if isinstance(raw, dict) and raw.get(
+            "kind") == "stub" else ""
+        ck.fail(f"{where}.kind", f"expected one of {', '.join(KINDS)}{hint}")
         return None
     kind = raw["kind"]
     optional_by_kind = {
-        "request": ("request", "variants"),
-        "alias": ("target", "args"),
-        "hook": ("hook",),
-        "runtime": (),
+        "request": ("request", "variants", "examples"),
+        "graphql": ("graphql", "examples"),
+        "alias": ("target", "args", "examples"),
+        "hook": ("hook", "examples", "route"),
+        "runtime": ("examples",),
         "property": ("attribute", "setterHook"),
     }
     ck.keys(raw, where, ("kind", "doc", "params"), optional_by_kind[kind])
@@ -438,38 +624,51 @@ def _member(
     if not isinstance(doc, str) or not doc.strip():
         ck.fail(f"{where}.doc", "every member needs its doc text")
         doc = ""
-    params, prelude = _params(ck, f"{where}.params", raw.get("params", []))
-    names = {p.name for p in params}
+    params, prelude = _params(scope, f"{where}.params", raw.get("params", []))
+    scope = _Scope(ck, scope.namespace, scope.attributes, scope.hooks, scope.used_hooks,
+                   frozenset(p.name for p in params))
+    examples = _examples(scope, f"{where}.examples", raw.get("examples", []), params)
+    common = dict(name=name, kind=kind, doc=doc, params=params, prelude=tuple(prelude), examples=examples,
+                  namespace=scope.namespace)
     if kind == "request":
         if "request" not in raw:
             ck.fail(where, "a request member needs a request recipe")
             return None
-        request = _request(ck, f"{where}.request", raw["request"], names, raw.get("variants"))
+        request = _request(scope, f"{where}.request", raw["request"], raw.get("variants"))
         if request is None:
             return None
-        return Member(name, kind, doc, params, tuple(prelude), request=request, summary_route=request.route)
+        return Member(**common, request=request, summary_route=request.route)
+    if kind == "graphql":
+        if "graphql" not in raw:
+            ck.fail(where, "a graphql member needs a graphql recipe")
+            return None
+        gql = _graphql(scope, f"{where}.graphql", raw["graphql"])
+        if gql is None:
+            return None
+        return Member(**common, graphql=gql, summary_route=f"GraphQL {gql.operation} (POST /admin/graphql)")
     if kind == "alias":
         target = raw.get("target")
         if target not in table or target == name:
             ck.fail(f"{where}.target", f"alias target {target!r} is not another member")
             return None
         args = raw.get("args", [])
-        args_py = [
-            _value(ck, f"{where}.args[{i}]", a, names)[0] for i, a in enumerate(args if isinstance(args, list) else [])
-        ]
-        return Member(
-            name, kind, doc, params, tuple(prelude), call_py=f"self.{target}({', '.join(args_py)})",
-            summary_route=f"alias of {target}",
-        )
+        args_py = [_value(scope, f"{where}.args[{i}]", a)[0] for i, a in enumerate(args if isinstance(args, list)
+                                                                                    else [])]
+        return Member(**common, call_py=f"self.{target}({', '.join(args_py)})", summary_route=f"alias of {target}")
     if kind == "hook":
-        hook = raw.get("hook", name)
-        if hook not in hooks:
+        default_hook = name if scope.namespace is None else f"{scope.namespace}.{name}"
+        hook = raw.get("hook", default_hook)
+        if hook not in scope.hooks:
             ck.fail(f"{where}.hook", f"hook {hook!r} is not declared in the top-level hooks table")
             return None
-        used_hooks.add(hook)
+        scope.used_hooks.add(hook)
+        module, _, function = hook.rpartition(".")
+        target = f"_hooks.{function}" if not module else f"_hooks_{module}.{function}"
         args = ", ".join(["self"] + [p.name for p in params])
-        return Member(name, kind, doc, params, tuple(prelude), call_py=f"_hooks.{hook}({args})",
-                      summary_route="hand-written hook")
+        route = raw.get("route")
+        summary = f"{route} (hand-written hook)" if route else "hand-written hook"
+        return Member(**common, call_py=f"{target}({args})", summary_route=summary,
+                      hook_module=module or None)
     if kind == "property":
         attribute = raw.get("attribute")
         if not isinstance(attribute, str) or not _IDENT.match(attribute):
@@ -478,12 +677,12 @@ def _member(
         setter = raw.get("setterHook")
         setter_py = None
         if setter is not None:
-            if setter not in hooks:
+            if setter not in scope.hooks:
                 ck.fail(f"{where}.setterHook", f"hook {setter!r} is not declared in the top-level hooks table")
             else:
-                used_hooks.add(setter)
+                scope.used_hooks.add(setter)
                 setter_py = f"_hooks.{setter}(self, value)"
         if params:
             ck.fail(f"{where}.params", "properties take no parameters")
-        return Member(name, kind, doc, (), attribute=attribute, setter_py=setter_py, summary_route="property")
-    return Member(name, kind, doc, params, summary_route="runtime (hand-written core)")
+        return Member(**{**common, "params": ()}, attribute=attribute, setter_py=setter_py, summary_route="property")
+    return Member(**common, summary_route="runtime (hand-written)")

@@ -6,7 +6,7 @@ that templates only loop and print.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -61,6 +61,32 @@ class Request:
     retry_py: str
     signal_py: str
     route: str  # human-readable route for docstrings and docs
+    guard_py: str | None = None  # when false, the call resolves False without a request (JS admin guards)
+
+
+@dataclass(frozen=True)
+class GraphQLChoice:
+    condition_py: str | None
+    document_py: str  # Python expression building the document text
+    variables: tuple[Assignment, ...]
+
+
+@dataclass(frozen=True)
+class GraphQL:
+    choices: tuple[GraphQLChoice, ...]  # the last has no condition
+    guard_py: str | None
+    timeout_py: str
+    signal_py: str
+    retry_py: str
+    operation: str
+
+
+@dataclass(frozen=True)
+class Example:
+    """A parity case: arguments and client state, as JSON text."""
+
+    args_json: str
+    state_json: str
 
 
 @dataclass(frozen=True)
@@ -71,10 +97,27 @@ class Member:
     params: tuple[Param, ...]
     prelude: tuple[str, ...] = ()  # statements run before the call (defaults, session ids)
     request: Request | None = None
+    graphql: GraphQL | None = None
+    examples: tuple[Example, ...] = ()
+    namespace: str | None = None  # None: a member of the Client itself
+    hook_module: str | None = None  # namespace hooks live in backend_ai_client/_hooks/<module>.py
     call_py: str | None = None  # alias / hook: the expression returned
     attribute: str | None = None  # property: the attribute read
     setter_py: str | None = None  # property: statement body of the setter, or None
     summary_route: str = ""
+
+    @property
+    def client_ref(self) -> str:
+        """How generated code reaches the Client: itself, or a namespace's ``client``."""
+        return "self" if self.namespace is None else "self.client"
+
+    @property
+    def path_owner_py(self) -> str:
+        return "" if self.namespace is None else ", owner=self"
+
+    @property
+    def qualified_name(self) -> str:
+        return self.name if self.namespace is None else f"{self.namespace}.{self.name}"
 
     @property
     def signature_py(self) -> str:
@@ -111,6 +154,21 @@ class Hook:
 
 
 @dataclass(frozen=True)
+class Namespace:
+    attr: str  # the Client attribute (vfolder)
+    class_name: str  # the JS class (VFolder)
+    doc: str
+    attributes_py: tuple[tuple[str, str], ...]  # initial attribute values as Python source
+    base_module: str | None  # hand-written base class for runtime members
+    base_class: str | None
+    members: tuple[Member, ...]
+
+    @property
+    def hook_modules(self) -> tuple[str, ...]:
+        return tuple(sorted({m.hook_module for m in self.members if m.hook_module}))
+
+
+@dataclass(frozen=True)
 class Spec:
     format: int
     js_package: str
@@ -119,7 +177,26 @@ class Spec:
     errors: tuple[ErrorCode, ...]
     hooks: tuple[Hook, ...]
     client_members: tuple[Member, ...]
-    stats: dict[str, int] = field(default_factory=dict)
+    namespaces: tuple[Namespace, ...] = ()
+
+    @property
+    def all_members(self) -> tuple[Member, ...]:
+        return self.client_members + tuple(m for ns in self.namespaces for m in ns.members)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        members = self.all_members
+        return {kind: sum(1 for m in members if m.kind == kind)
+                for kind in ("request", "graphql", "alias", "property", "hook", "runtime")}
+
+    @property
+    def hook_modules(self) -> tuple[str, ...]:
+        return tuple(sorted({m for ns in self.namespaces for m in ns.hook_modules}))
+
+    @property
+    def base_imports(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted({(ns.base_module, ns.base_class) for ns in self.namespaces
+                             if ns.base_module and ns.base_class}))
 
     @property
     def defaults_py(self) -> str:

@@ -18,6 +18,8 @@ OUTPUTS = {
     "package_init.py.j2": GENERATED_PACKAGE / "__init__.py",
     "constants.py.j2": GENERATED_PACKAGE / "constants.py",
     "client.py.j2": GENERATED_PACKAGE / "client.py",
+    "namespaces.py.j2": GENERATED_PACKAGE / "namespaces.py",
+    "api.md.j2": Path("docs") / "api.md",
 }
 
 

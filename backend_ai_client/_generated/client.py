@@ -4,7 +4,7 @@
 """The Client of the JS SDK: every member rendered from its spec entry.
 
 Request recipes build the path, query and body exactly as the JS SDK does and
-hand them to ``ClientCore._call``; hooks live in ``backend_ai_client/_hooks.py``;
+hand them to ``ClientCore._call``; hooks live in ``backend_ai_client/_hooks/``;
 runtime members (signing, request builders) in ``backend_ai_client/_core.py``.
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import _hooks
 from .. import _recipe as _r
+from .._config import ClientConfig
 from .._core import ClientCore, FormData
 from .._jsjson import UNDEFINED
 
@@ -53,7 +54,7 @@ class Client(ClientCore):
         return _hooks.check_login(self)
 
     def createIfNotExists(self, kernelType: Any, sessionId: Any = UNDEFINED, resources: Any = None, timeout: Any = 0) -> Any:
-        """createIfNotExists: POST {kernelPrefix}/create (when API major version < 5) | POST {kernelPrefix}
+        """createIfNotExists: POST {kernelPrefix}/create (when a variant condition holds) | POST {kernelPrefix}
 
         Create a compute session if the session for the given sessionId does not exist; return the existing session's information otherwise, without error. resources maps cpu, mem, cuda.device (or gpu), cuda.shares (or fgpu/vgpu), rocm, tpu, cluster_size, cluster_mode, group_name, domain, type, startsAt, enqueueOnly, maxWaitSeconds, reuseIfExists, startupCommand, bootstrapScript, bootstrap_script, owner_access_key, mounts, mount_map, scaling_group, shmem and env into the request. timeout is in milliseconds (0: client default).
         """
@@ -106,7 +107,7 @@ class Client(ClientCore):
             _r.put(_body, ('config', 'resources', 'cuda.device'), _r.parse_int(_r.item(resources, 'cuda.device')))
         if _r.truthy(_r.item(resources, 'vgpu')):
             _r.put(_body, ('config', 'resources', 'cuda.shares'), _r.to_fixed(_r.parse_float(_r.item(resources, 'vgpu')), 2))
-        if _r.truthy(_r.item(resources, 'fgpu')) and not _r.truthy(_r.item(resources, 'vgpu')):
+        if _r.truthy(_r.item(resources, 'fgpu')) and not (_r.truthy(_r.item(resources, 'vgpu'))):
             _r.put(_body, ('config', 'resources', 'cuda.shares'), _r.to_fixed(_r.parse_float(_r.item(resources, 'fgpu')), 2))
         if _r.truthy(_r.item(resources, 'cuda.shares')):
             _r.put(_body, ('config', 'resources', 'cuda.shares'), _r.to_fixed(_r.parse_float(_r.item(resources, 'cuda.shares')), 2))
@@ -443,7 +444,7 @@ class Client(ClientCore):
         return _hooks.get_manager_version(self, signal)
 
     def get_resource_slots(self) -> Any:
-        """get_resource_slots: GET /config/resource-slots (when API version >= v4.20190601) | GET /etcd/resource-slots
+        """get_resource_slots: GET /config/resource-slots (when a variant condition holds) | GET /etcd/resource-slots
 
         Return the resource slots the manager knows.
         """

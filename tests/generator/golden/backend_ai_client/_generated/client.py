@@ -4,7 +4,7 @@
 """The Client of the JS SDK: every member rendered from its spec entry.
 
 Request recipes build the path, query and body exactly as the JS SDK does and
-hand them to ``ClientCore._call``; hooks live in ``backend_ai_client/_hooks.py``;
+hand them to ``ClientCore._call``; hooks live in ``backend_ai_client/_hooks/``;
 runtime members (signing, request builders) in ``backend_ai_client/_core.py``.
 """
 
@@ -14,8 +14,10 @@ from typing import Any
 
 from .. import _hooks
 from .. import _recipe as _r
+from .._config import ClientConfig
 from .._core import ClientCore, FormData
 from .._jsjson import UNDEFINED
+from . import namespaces as _ns
 
 
 class Client(ClientCore):
@@ -24,6 +26,10 @@ class Client(ClientCore):
     ``Client(config=None, agentSignature=None)``: with no config it reads
     FIX_AK, FIX_SK and FIX_EP.
     """
+
+    def __init__(self, config: ClientConfig | None = None, agentSignature: str | None = None) -> None:
+        super().__init__(config, agentSignature)
+        self.things = _ns.Things(self)
 
     def aliasIt(self, name: Any) -> Any:
         """aliasIt: alias of everything
@@ -40,7 +46,7 @@ class Client(ClientCore):
         return _hooks.doThing(self, a, b)
 
     def everything(self, name: Any = UNDEFINED, opts: Any = None, owner: Any = None, flag: Any = False, timeout: Any = 0, retry: Any = 0, signal: Any = None) -> Any:
-        """everything: POST {kernelPrefix}/old/{name} (when API major version < 5) | POST /new/{name} (when API version >= v6.20200815) | POST {kernelPrefix}/{name}
+        """everything: POST {kernelPrefix}/old/{name} (when a variant condition holds) | POST /new/{name} (when a variant condition holds) | POST {kernelPrefix}/{name}
 
         Uses every request feature.
         """
@@ -48,6 +54,8 @@ class Client(ClientCore):
             name = self.generateSessionId()
         if opts is None:
             opts = {}
+        if not (_r.includes([None, 'AK1'], owner)):
+            return False
         if _r.js_less(self._apiVersionMajor, 5):
             _path = self._path("{kernelPrefix}/old/{name}", {'name': name})
         elif self.isAPIVersionCompatibleWith('v6.20200815'):
@@ -65,9 +73,11 @@ class Client(ClientCore):
             _r.put(_body, ('config', 'resources'), {})
         if _r.truthy(_r.item(opts, 'gpu')):
             _r.put(_body, ('config', 'resources', 'cuda.device'), _r.parse_int(_r.item(opts, 'gpu')))
-        if _r.truthy(_r.item(opts, 'fgpu')) and not _r.truthy(_r.item(opts, 'vgpu')):
+        if _r.truthy(_r.item(opts, 'fgpu')) and not (_r.truthy(_r.item(opts, 'vgpu'))):
             _r.put(_body, ('config', 'resources', 'cuda.shares'), _r.to_fixed(_r.parse_float(_r.item(opts, 'fgpu')), 2))
-        _r.put(_body, ('prefix',), self.kernelPrefix)
+        _r.put(_body, ('prefix',), _r.attr(self, 'kernelPrefix'))
+        if (_r.strict_equals(self._config.connectionMode, 'SESSION') and (self.supports('group-folder') or _r.is_true(_r.attr(self, 'is_admin')))):
+            _r.put(_body, ('session',), self._config.connectionMode)
         return self._call(
             "everything",
             "POST",

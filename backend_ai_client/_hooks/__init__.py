@@ -1,7 +1,8 @@
-"""Hand-written hooks: the few Client members whose logic is not declarative.
+"""Hand-written hooks: the few members whose logic is not declarative.
 
-Each hook is listed, with the reason, in the ``hooks`` table of api_spec.json;
-the generated Client calls ``_hooks.NAME(client, ...)``.
+Each hook is listed, with the reason, in the ``hooks`` table of api_spec.json.
+The Client's hooks are here (the generated Client calls ``_hooks.NAME(client, ...)``);
+a namespace's hooks are in ``_hooks/<namespace>.py`` and take the namespace object.
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ._core import _js_less
-from ._errors import BackendAIError
-from ._result import JSObject
+from .._core import _js_less
+from .._errors import BackendAIError
+from .._result import JSObject
 
 if TYPE_CHECKING:
-    from ._generated.client import Client
+    from .._generated.client import Client
 
 log = logging.getLogger("backend_ai_client")
 
