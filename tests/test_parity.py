@@ -4,7 +4,8 @@ same recording server.
 
 Every example in the spec (``"examples"`` of a member) is a case; a member that
 talks to the server and has no example fails the suite, unless
-``tests/deviations.json`` says why. Asserted per request: HTTP method, path and
+``tests/deviations.json`` says why (``noParity``); members whose result differs
+on purpose (README table) are listed there under ``requestsOnly``. Asserted per request: HTTP method, path and
 query, the JSON body byte for byte, content type, version header and
 User-Agent; every signed request verifies with the manager's algorithm (the
 server asserts it); and the call's result (or its error fields) is equal.
@@ -54,7 +55,7 @@ def test_every_member_that_talks_to_the_server_has_a_case() -> None:
     missing = [t for t, e in _members() if e["kind"] in SENDING_KINDS and not e.get("examples")
                and t not in DEVIATIONS["noParity"]]
     assert not missing, f"members without a parity example in api_spec.json: {missing}"
-    unknown = set(DEVIATIONS["noParity"]) - {t for t, _ in _members()}
+    unknown = (set(DEVIATIONS["noParity"]) | set(DEVIATIONS["requestsOnly"])) - {t for t, _ in _members()}
     assert not unknown, f"tests/deviations.json names unknown members: {sorted(unknown)}"
 
 
@@ -143,6 +144,8 @@ def test_parity(oracle, scripted_server: ScriptedServer, target: str, example: d
     finally:
         scripted_server.always(None)
     assert port_wire == js_wire, f"{target}: the port's requests differ from the JS SDK's"
+    if target in DEVIATIONS["requestsOnly"]:
+        return  # the result differs on purpose: see the reason in tests/deviations.json
     assert port == _js_outcome(js), f"{target}: the result differs"
 
 
