@@ -35,6 +35,12 @@ check-generated: $(STAMP)
 golden: $(STAMP)
 	$(PY) -m generator --spec tests/generator/fixture_spec.json --out tests/generator/golden
 
+## Compare api_spec.json with the live JS SDK surface (installs backend.ai-client@21.3.1 into .cache/js-sdk/ once);
+## exit 1 on drift. `$(PY) -m generator.sync --write-stubs` adds what JS has and the spec lacks as stubs.
+.PHONY: spec-sync
+spec-sync: $(STAMP)
+	$(PY) -m generator.sync --js-version 21.3.1
+
 ## Start the embedded manager and run the README example against it.
 demo: $(STAMP) generate
 	$(PY) examples/demo.py

@@ -9,10 +9,13 @@
  * and writes one JSON document to stdout:
  *
  *   {"client": {"class": "Client", "members": {NAME: MEMBER}},
- *    "namespaces": {ATTR: {"class": "VFolder", "members": {NAME: MEMBER}}}}
+ *    "namespaces": {ATTR: {"class": "VFolder", "attributes": {NAME: VALUE}, "members": {NAME: MEMBER}}}}
  *
  * MEMBER is {"kind": "method", "source": fn.toString()} or
  * {"kind": "getter" | "setter" | "getter+setter"}; members keep prototype order.
+ * "attributes" are the namespace object's own properties but `client`, as the
+ * constructor left them: a JSON value, or {"$js": util.inspect(value)} when the
+ * value has no exact JSON form.
  * The parameters are parsed from "source" on the Python side (generator/sync.py).
  *
  * A namespace is an own property of the client whose value is an instance of
@@ -66,6 +69,16 @@ function members(proto) {
   return out;
 }
 
+// A JSON value whose JSON text reads back as the same JS value.
+function jsonable(v) {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0);
+  if (Array.isArray(v)) return Object.keys(v).length === v.length && v.every(jsonable);
+  if (typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && Object.values(v).every(jsonable);
+}
+
 function main() {
   const file = process.argv[2];
   if (!file) throw new Error('usage: node js_surface.js PATH/TO/backend.ai-client-node.js');
@@ -86,7 +99,11 @@ function main() {
     if (typeof ctor !== 'function') continue;
     const src = Function.prototype.toString.call(ctor);
     if (!src.startsWith('class') || !text.includes(src)) continue; // built-ins and other modules' classes
-    result.namespaces[attr] = { class: ctor.name, members: members(proto) };
+    const attributes = {};
+    for (const name of Object.getOwnPropertyNames(v)) {
+      if (name !== 'client') attributes[name] = jsonable(v[name]) ? v[name] : { $js: util.inspect(v[name]) };
+    }
+    result.namespaces[attr] = { class: ctor.name, attributes, members: members(proto) };
   }
   return result;
 }

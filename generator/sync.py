@@ -3,7 +3,9 @@
 Compares ``api_spec.json`` with the live surface of the JS SDK
 ``backend.ai-client@X``: the members of ``Client`` and of its namespace
 objects (``client.vfolder``, ``client.keypair``, ...), their kinds (method,
-getter, getter+setter), parameter names, order and defaults.
+getter, getter+setter), parameter names, order and defaults, and the
+namespaces' class names and initial attributes (``spec["namespaces"][ATTR]["attributes"]``,
+absent meaning none, against the namespace object's own properties but ``client``).
 
 1. Installs ``backend.ai-client@X`` with npm into ``.cache/js-sdk/X/`` (or
    ``--cache DIR``) unless it is already there.
@@ -16,8 +18,9 @@ getter, getter+setter), parameter names, order and defaults.
    ``no drift against backend.ai-client@X``.
 
 ``--write-stubs`` adds the members JS has and the spec lacks to the spec, as
-``"kind": "stub"`` entries with the JS parameters and a TODO doc, for a person
-to complete (the generator refuses stubs).
+``"kind": "stub"`` entries with the JS parameters and a TODO doc (a namespace
+the spec lacks gets its class, TODO doc and attributes), for a person to
+complete (the generator refuses stubs). Nothing else in the spec changes.
 
 Exit status: 0 no drift, 1 drift, 2 error (npm or node missing, version not
 published, unreadable spec).
@@ -48,7 +51,7 @@ import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "backend.ai-client"
@@ -146,8 +149,12 @@ def _is_ident_part(ch: str) -> bool:
 
 
 def _tokenize(src: str) -> list[_Tok]:
-    """Enough of a JS tokenizer to find and split a parameter list."""
-    toks: list[_Tok] = []
+    return list(_tokens(src))
+
+
+def _tokens(src: str) -> Iterator[_Tok]:
+    """Enough of a JS tokenizer to find and split a parameter list (lazy: the body is never read)."""
+    toks: list[_Tok] = []  # what was yielded so far (for the regex-or-division decision)
     i, n = 0, len(src)
     stack: list[str] = []  # open brackets; "`" marks a template substitution's brace
 
@@ -199,26 +206,31 @@ def _tokenize(src: str) -> list[_Tok]:
             if j >= n:
                 raise ValueError("unterminated string")
             toks.append(_Tok("str", src[i:j + 1], i, j + 1))
+            yield toks[-1]
             i = j + 1
         elif ch == "`":
             j = read_template(i + 1)
             toks.append(_Tok("template", src[i:j], i, j))
+            yield toks[-1]
             i = j
         elif ch == "}" and stack and stack[-1] == "`":
             stack.pop()
             j = read_template(i + 1)
             toks.append(_Tok("template", src[i:j], i, j))
+            yield toks[-1]
             i = j
         elif ch.isdigit() or (ch == "." and i + 1 < n and src[i + 1].isdigit()):
             m = _NUM.match(src, i)
             assert m is not None
             toks.append(_Tok("num", m.group(), i, m.end()))
+            yield toks[-1]
             i = m.end()
         elif _is_ident_start(ch) or (ch == "#" and i + 1 < n and _is_ident_start(src[i + 1])):
             j = i + 1
             while j < n and _is_ident_part(src[j]):
                 j += 2 if src[j] == "\\" else 1
             toks.append(_Tok("ident", src[i:j], i, j))
+            yield toks[-1]
             i = j
         elif ch == "/" and regex_allowed():
             j, in_class = i + 1, False
@@ -240,6 +252,7 @@ def _tokenize(src: str) -> list[_Tok]:
             while j < n and _is_ident_part(src[j]):
                 j += 1
             toks.append(_Tok("regex", src[i:j], i, j))
+            yield toks[-1]
             i = j
         else:
             for p in _PUNCTUATORS:
@@ -252,43 +265,54 @@ def _tokenize(src: str) -> list[_Tok]:
             elif p in (")", "]", "}") and stack:
                 stack.pop()
             toks.append(_Tok("punct", p, i, i + len(p)))
+            yield toks[-1]
             i += len(p)
-    return toks
 
 
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 
 
-def _param_tokens(toks: list[_Tok]) -> list[_Tok]:
-    """The tokens between the parentheses of the (first) parameter list."""
+def _param_tokens(source: str) -> list[_Tok]:
+    """The tokens between the parentheses of the (first) parameter list; reads no further."""
+    stream = _tokens(source)
+    toks: list[_Tok] = []
+
+    def at(i: int) -> _Tok | None:
+        while len(toks) <= i:
+            tok = next(stream, None)
+            if tok is None:
+                return None
+            toks.append(tok)
+        return toks[i]
+
     k = 0
-    if toks and toks[0].text == "async" and len(toks) > 1 and toks[1].text not in ("(", "=>"):
+    first, second = at(0), at(1)
+    if first is not None and first.text == "async" and second is not None and second.text not in ("(", "=>"):
         k = 1
-    # `x => ...` (a single parameter without parentheses)
-    if len(toks) > k + 1 and toks[k].kind == "ident" and toks[k + 1].text == "=>":
-        return [toks[k]]
+    head, arrow = at(k), at(k + 1)
+    if head is not None and arrow is not None and head.kind == "ident" and arrow.text == "=>":
+        return [head]  # `x => ...`: a single parameter without parentheses
     depth = 0
-    for i in range(k, len(toks)):
-        t = toks[i]
-        if t.kind != "punct":
-            continue
-        if t.text == "[":
+    i = k
+    while (t := at(i)) is not None:
+        if t.kind == "punct" and t.text == "[":
             depth += 1
-        elif t.text == "]":
+        elif t.kind == "punct" and t.text == "]":
             depth -= 1
-        elif t.text == "(" and depth == 0:
-            level = 0
-            for j in range(i, len(toks)):
-                u = toks[j]
-                if u.kind == "punct" and u.text in "([{" and len(u.text) == 1:
+        elif t.kind == "punct" and t.text == "(" and depth == 0:
+            level, j = 0, i
+            while (u := at(j)) is not None:
+                if u.kind == "punct" and u.text in ("(", "[", "{"):
                     level += 1
-                elif u.kind == "punct" and u.text in ")]}" and len(u.text) == 1:
+                elif u.kind == "punct" and u.text in (")", "]", "}"):
                     level -= 1
                     if level == 0:
                         return toks[i + 1:j]
+                j += 1
             raise ValueError("unbalanced parameter list")
-        elif t.text == "{":
+        elif t.kind == "punct" and t.text == "{":
             break  # reached a body before any parameter list
+        i += 1
     raise ValueError("no parameter list found")
 
 
@@ -316,8 +340,7 @@ def parse_params(source: str) -> list[JSParam]:
     """
     if "[native code]" in source:
         raise ValueError("a native function has no parameter source")
-    toks = _tokenize(source)
-    ptoks = _param_tokens(toks)
+    ptoks = _param_tokens(source)
     params: list[JSParam] = []
     pieces = _split_top(ptoks, ",")
     if pieces and not pieces[-1]:
@@ -532,6 +555,7 @@ class JSMember:
 class Scope:
     cls: str
     members: dict[str, JSMember] = field(default_factory=dict)
+    attributes: dict[str, Any] | None = None  # namespaces: own properties but `client` (JSON or JSExpr)
 
 
 @dataclass
@@ -545,6 +569,10 @@ def surface_from_raw(raw: dict[str, Any]) -> Surface:
 
     def scope(entry: dict[str, Any], where: str) -> Scope:
         members = {}
+        attributes = None
+        if "attributes" in entry:
+            attributes = {k: JSExpr(v["$js"]) if isinstance(v, dict) and set(v) == {"$js"} else v
+                          for k, v in entry["attributes"].items()}
         for name, m in entry["members"].items():
             if m["kind"] == METHOD:
                 try:
@@ -554,7 +582,7 @@ def surface_from_raw(raw: dict[str, Any]) -> Surface:
                 members[name] = JSMember(METHOD, params)
             else:
                 members[name] = JSMember(m["kind"])
-        return Scope(entry["class"], members)
+        return Scope(entry["class"], members, attributes)
 
     return Surface(
         scope(raw["client"], CLIENT),
@@ -771,7 +799,8 @@ def _compare_params(scope: str, name: str, js: tuple[JSParam, ...], spec_params:
         else:
             gone = [n for n in spec_names if n not in js_names]
             new = [n for n in js_names if n not in spec_names]
-            bits = ([f"JS adds {', '.join(new)}"] if new else []) + ([f"JS lacks {', '.join(map(str, gone))}"] if gone else [])
+            bits = [f"JS adds {', '.join(new)}"] if new else []
+            bits += [f"JS lacks {', '.join(map(str, gone))}"] if gone else []
             what = "parameters" + (f" ({'; '.join(bits)})" if bits else "")
         out.append(Finding("changed", scope, name,
                            f"{what}: ({', '.join(js_names)}) in JS, ({', '.join(map(str, spec_names))}) in the spec"))
@@ -819,6 +848,21 @@ def _compare_scope(scope: str, js: Scope, spec_members: dict[str, Any]) -> list[
     return out
 
 
+def _compare_attributes(scope: str, js: dict[str, Any], spec: dict[str, Any]) -> list[Finding]:
+    """Spec ``attributes`` (absent: none) against the namespace object's own properties after construction."""
+    out = []
+    for name in list(js) + [n for n in spec if n not in js]:
+        label = f"attribute {name!r}"
+        if name not in spec:
+            out.append(Finding("changed", scope, None, f"{label}: {show_value(js[name])} in JS, missing in the spec"))
+        elif name not in js:
+            out.append(Finding("changed", scope, None, f"{label}: in the spec ({show_value(spec[name])}), not in JS"))
+        elif not json_equal(js[name], _spec_default(spec[name])):
+            out.append(Finding("changed", scope, None,
+                               f"{label}: {show_value(js[name])} in JS, {show_value(spec[name])} in the spec"))
+    return out
+
+
 def spec_scopes(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """(client members, {attr: namespace entry}) of a spec; absent parts are empty."""
     client = (spec.get("client") or {}).get("members") or {}
@@ -838,6 +882,8 @@ def compare(surface: Surface, spec: dict[str, Any]) -> Report:
         if entry.get("class") != js_ns.cls:
             findings.append(Finding("changed", attr, None,
                                     f"class {js_ns.cls} in JS, {entry.get('class')} in the spec"))
+        if js_ns.attributes is not None:
+            findings.extend(_compare_attributes(attr, js_ns.attributes, entry.get("attributes") or {}))
         findings.extend(_compare_scope(attr, js_ns, entry.get("members") or {}))
     for attr, entry in namespaces.items():
         if attr not in surface.namespaces:
@@ -951,8 +997,12 @@ def write_stubs(spec: dict[str, Any], report: Report, surface: Surface, version:
         if f.scope == CLIENT:
             table = spec.setdefault("client", {}).setdefault("members", {})
         else:
-            ns = spec.setdefault("namespaces", {}).setdefault(
-                f.scope, {"class": surface.namespaces[f.scope].cls, "members": {}})
+            js_ns = surface.namespaces[f.scope]
+            new = {"class": js_ns.cls, "doc": STUB_DOC.format(package=PACKAGE, version=version), "members": {}}
+            if js_ns.attributes:
+                new["attributes"] = {k: v.to_json() if isinstance(v, JSExpr) else v
+                                     for k, v in js_ns.attributes.items()}
+            ns = spec.setdefault("namespaces", {}).setdefault(f.scope, new)
             table = ns.setdefault("members", {})
         table[f.member] = stub_entry(f.js, version)
         count += 1
