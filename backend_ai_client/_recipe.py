@@ -6,10 +6,14 @@ from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from ._core import _js_less as js_less
-from ._jsjson import UNDEFINED, js_string, parse_float, parse_int, to_fixed, truthy
+from ._errors import ConfigurationError
+from ._jsjson import UNDEFINED, _qs_escape, js_string, parse_float, parse_int, to_fixed, truthy
 
 __all__ = [
+    "ConfigurationError",
     "attr",
+    "concat",
+    "encode_uri_component",
     "gql_join",
     "includes",
     "is_true",
@@ -25,6 +29,16 @@ __all__ = [
     "to_fixed",
     "truthy",
 ]
+
+
+def concat(*parts: Any) -> str:
+    """A JS template literal: ``String()`` of each part, joined."""
+    return "".join(js_string(p) for p in parts)
+
+
+def encode_uri_component(value: Any) -> str:
+    """JS ``encodeURIComponent(String(value))``."""
+    return _qs_escape(js_string(value))
 
 
 def attr(obj: Any, name: str) -> Any:

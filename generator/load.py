@@ -40,6 +40,7 @@ TRANSFORMS = {
     "parseInt": "_r.parse_int({})",
     "toFixed2": "_r.to_fixed(_r.parse_float({}), 2)",
     "join": "_r.gql_join({})",
+    "encodeURIComponent": "_r.encode_uri_component({})",
 }
 REQUIRED_DEFAULTS = {
     "apiVersion": str,
@@ -301,9 +302,9 @@ def _value(scope: _Scope, where: str, raw: Any) -> tuple[str, str]:
         ck.fail(where, 'expected a value such as {"param": "name"}, {"const": 1}, {"client": "attr"}, '
                 '{"attr": "name"}, {"config": "endpoint"} or {"or": [value, value]}')
         return "None", "None"
-    sources = [k for k in ("param", "const", "client", "attr", "config", "or") if k in raw]
+    sources = [k for k in ("param", "const", "client", "attr", "config", "or", "concat") if k in raw]
     if len(sources) != 1:
-        ck.fail(where, "a value names exactly one of param, const, client, attr, config, or")
+        ck.fail(where, "a value names exactly one of param, const, client, attr, config, or, concat")
         return "None", "None"
     src = sources[0]
     ck.keys(raw, where, (src,), ("key", "transform"))
@@ -325,6 +326,12 @@ def _value(scope: _Scope, where: str, raw: Any) -> tuple[str, str]:
         if raw["config"] not in ("endpoint", "connectionMode", "apiVersion", "accessKey", "endpointHost"):
             ck.fail(f"{where}.config", "expected one of endpoint, connectionMode, apiVersion, accessKey, endpointHost")
         expr = f"{scope.client}._config.{raw['config']}"
+    elif src == "concat":
+        parts = raw["concat"]
+        if not isinstance(parts, list) or not parts:
+            ck.fail(f"{where}.concat", "expected a list of values (a JS template literal: String() of each, joined)")
+            return "None", "None"
+        expr = "_r.concat(" + ", ".join(_value(scope, f"{where}.concat[{i}]", v)[0] for i, v in enumerate(parts)) + ")"
     elif src == "or":
         options = raw["or"]
         if not isinstance(options, list) or len(options) < 2:
@@ -485,7 +492,7 @@ def _knob(scope: _Scope, where: str, raw: dict[str, Any], key: str, default: str
 def _request(scope: _Scope, where: str, raw: Any, variants: Any) -> Request | None:
     ck = scope.ck
     if not ck.keys(raw, where, ("method", "path"),
-                   ("query", "body", "signed", "rawFile", "timeout", "retry", "signal", "guard")):
+                   ("query", "body", "signed", "rawFile", "timeout", "retry", "signal", "guard", "guardResult")):
         return None
     method = raw["method"]
     if method not in METHODS:
@@ -520,6 +527,7 @@ def _request(scope: _Scope, where: str, raw: Any, variants: Any) -> Request | No
         if not isinstance(value, bool):
             ck.fail(f"{where}.{key}", "expected true or false")
     guard = _cond(scope, f"{where}.guard", raw["guard"]) if "guard" in raw else None
+    guard_result = _guard_result(scope, where, raw)
     route = " | ".join(
         f"{method} {p.template}" + (" (when a variant condition holds)" if p.condition_py else "") for p in paths
     )
@@ -528,12 +536,23 @@ def _request(scope: _Scope, where: str, raw: Any, variants: Any) -> Request | No
         form_parts=parts, signed=bool(signed), raw_file=bool(raw_file),
         timeout_py=_knob(scope, where, raw, "timeout", "0"), retry_py=_knob(scope, where, raw, "retry", "0"),
         signal_py=_knob(scope, where, raw, "signal", "None"), route=route, guard_py=guard,
+        guard_result_py=guard_result,
     )
+
+
+def _guard_result(scope: _Scope, where: str, raw: dict[str, Any]) -> str:
+    """What a call resolves to when its guard fails: JS false, or another value (``guardResult``)."""
+    if "guardResult" not in raw:
+        return "False"
+    if "guard" not in raw:
+        scope.ck.fail(f"{where}.guardResult", "guardResult goes with guard")
+    return _value(scope, f"{where}.guardResult", raw["guardResult"])[0]
 
 
 def _graphql(scope: _Scope, where: str, raw: Any) -> GraphQL | None:
     ck = scope.ck
-    if not ck.keys(raw, where, ("document", "variables"), ("variants", "guard", "timeout", "signal", "retry")):
+    if not ck.keys(raw, where, ("document", "variables"),
+                   ("variants", "guard", "guardResult", "timeout", "signal", "retry")):
         return None
     choices = []
     variants = raw.get("variants", [])
@@ -548,7 +567,7 @@ def _graphql(scope: _Scope, where: str, raw: Any) -> GraphQL | None:
     guard = _cond(scope, f"{where}.guard", raw["guard"]) if "guard" in raw else None
     operation = re.match(r"\s*(query|mutation|subscription)?", raw["document"]).group(1) or "query"
     return GraphQL(
-        choices=tuple(choices), guard_py=guard, timeout_py=_knob(scope, where, raw, "timeout", "0"),
+        choices=tuple(choices), guard_py=guard, guard_result_py=_guard_result(scope, where, raw), timeout_py=_knob(scope, where, raw, "timeout", "0"),
         signal_py=_knob(scope, where, raw, "signal", "None"), retry_py=_knob(scope, where, raw, "retry", "0"),
         operation=operation,
     )
@@ -600,6 +619,22 @@ def _examples(scope: _Scope, where: str, raw: Any, params: tuple[Param, ...]) ->
     return tuple(out)
 
 
+def _requirements(scope: _Scope, where: str, raw: Any) -> list[str]:
+    """Preconditions: where JS throws before sending, the port raises a ConfigurationError."""
+    out = []
+    if not isinstance(raw, list):
+        scope.ck.fail(where, "expected a list of {\"if\": COND, \"message\": text}")
+        return out
+    for i, entry in enumerate(raw):
+        ew = f"{where}[{i}]"
+        if scope.ck.keys(entry, ew, ("if", "message")):
+            if not isinstance(entry["message"], str) or not entry["message"].strip():
+                scope.ck.fail(f"{ew}.message", "say what is wrong and what to do")
+            cond = _cond(scope, f"{ew}.if", entry["if"])
+            out.append(f"if not ({cond}):\n    raise _r.ConfigurationError({entry['message']!r})")
+    return out
+
+
 def _member(scope: _Scope, where: str, name: str, raw: Any, table: dict[str, Any]) -> Member | None:
     ck = scope.ck
     if not _IDENT.match(name):
@@ -612,8 +647,8 @@ def _member(scope: _Scope, where: str, name: str, raw: Any, table: dict[str, Any
         return None
     kind = raw["kind"]
     optional_by_kind = {
-        "request": ("request", "variants", "examples"),
-        "graphql": ("graphql", "examples"),
+        "request": ("request", "variants", "examples", "require"),
+        "graphql": ("graphql", "examples", "require"),
         "alias": ("target", "args", "examples"),
         "hook": ("hook", "examples", "route"),
         "runtime": ("examples",),
@@ -628,6 +663,7 @@ def _member(scope: _Scope, where: str, name: str, raw: Any, table: dict[str, Any
     scope = _Scope(ck, scope.namespace, scope.attributes, scope.hooks, scope.used_hooks,
                    frozenset(p.name for p in params))
     examples = _examples(scope, f"{where}.examples", raw.get("examples", []), params)
+    prelude += _requirements(scope, f"{where}.require", raw.get("require", []))
     common = dict(name=name, kind=kind, doc=doc, params=params, prelude=tuple(prelude), examples=examples,
                   namespace=scope.namespace)
     if kind == "request":

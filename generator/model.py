@@ -61,7 +61,8 @@ class Request:
     retry_py: str
     signal_py: str
     route: str  # human-readable route for docstrings and docs
-    guard_py: str | None = None  # when false, the call resolves False without a request (JS admin guards)
+    guard_py: str | None = None  # when false, the call resolves without a request (JS admin guards)
+    guard_result_py: str = "False"  # what it then resolves to (JS Promise.resolve(false))
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class GraphQLChoice:
 class GraphQL:
     choices: tuple[GraphQLChoice, ...]  # the last has no condition
     guard_py: str | None
+    guard_result_py: str
     timeout_py: str
     signal_py: str
     retry_py: str

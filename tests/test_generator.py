@@ -52,7 +52,7 @@ def test_fixture_exercises_every_feature() -> None:
     for feature in ("variants", "apiVersionMajorBelow", "apiVersionAtLeast", "notNull", '"if"', '"not"', '"all"',
                     '"any"', '"equals"', '"in"', '"isTrue"', '"supports"', "nonEmpty", "parseInt", "toFixed2",
                     "multipart", "rawFile", '"signed": false', "optional", "ifNull", "ifFalsy", '"or"', '"attr"',
-                    '"config"', "setterHook", '"client"', '"key"', '"retry"', '"signal"', '"timeout"', '"guard"',
+                    '"config"', "setterHook", '"client"', '"key"', '"retry"', '"signal"', '"timeout"', '"guard"', '"guardResult"', '"concat"', "encodeURIComponent", '"require"',
                     '"graphql"', '"document"', "{fields}", '"examples"', '"base"', '"attributes"'):
         assert feature in text, f"the fixture spec no longer uses {feature}"
 

@@ -113,11 +113,16 @@ def _port_outcome(fn: Any, args: list[Any]) -> dict[str, Any]:
         fields = err.to_dict()
         fields.pop("timestamp")
         return {"resolved": False, "error": fields}
+    except ai.ConfigurationError:
+        # JS throws a bare string before sending; the port raises ConfigurationError with its own text.
+        return {"resolved": False, "threw": True}
 
 
 def _js_outcome(js: dict[str, Any]) -> dict[str, Any]:
     if js["resolved"]:
         return {"resolved": True, "value": None if js["value"] is JS_UNDEFINED else js["value"]}
+    if isinstance(js["error"], str):
+        return {"resolved": False, "threw": True}
     err = dict(js["error"]) if isinstance(js["error"], dict) else {"thrown": js["error"]}
     err.pop("timestamp", None)
     problem = {"https://api.backend.ai/probs/server-error": 0, "https://api.backend.ai/probs/client-response-error": 1,

@@ -69,7 +69,11 @@ def test_exports_and_error_constants() -> None:
 
 
 def test_hooks_named_in_the_spec_exist() -> None:
+    import importlib
+
     from backend_ai_client import _hooks
 
     for name in SPEC["hooks"]:
-        assert callable(getattr(_hooks, name, None)), name
+        module, _, function = name.rpartition(".")
+        owner = importlib.import_module(f"backend_ai_client._hooks.{module}") if module else _hooks
+        assert callable(getattr(owner, function, None)), name

@@ -46,12 +46,15 @@ class Things(UtilsBase):
             name = self.name
         if not _r.truthy(who):
             who = _r.js_or(lambda: _r.attr(self.client, 'email'), lambda: 'nobody')
+        if not (_r.truthy(self.client._config.accessKey)):
+            raise _r.ConfigurationError('Your access key is not set: log in first.')
         if self.client.isAPIVersionCompatibleWith('v6.20200815'):
             _path = self.client._path("{urlPrefix}/v6/{name}", {'name': name}, owner=self)
         else:
             _path = self.client._path("{urlPrefix}/{name}", {'name': name}, owner=self)
         _query: dict[str, Any] = {}
         _r.put(_query, ('who',), who)
+        _r.put(_query, ('key',), _r.concat('config/', _r.encode_uri_component(who)))
         _body = None
         return self.client._call(
             "things.info",
@@ -74,7 +77,7 @@ class Things(UtilsBase):
         if fields is None:
             fields = ['id', 'name']
         if not (_r.includes(['ALIVE', 'TERMINATED'], status)):
-            return False
+            return None
         _document: str
         _variables: Any = {}
         if _r.truthy(_r.attr(self.client, 'is_admin')):
