@@ -406,6 +406,10 @@ class ClientCore:
             raise _Failure(ERR_TIMEOUT, exc) from exc
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
             raise _Failure(ERR_REQUEST, _cause_text(exc)) from exc
+        finally:
+            close = getattr(data, "close", None)
+            if close is not None:
+                close()  # a streamed multipart body: its open files, at once
 
     def _read_body(self, resp: requests.Response) -> bytes:
         """Read the whole body. As in JS the call's timeout no longer applies once the headers

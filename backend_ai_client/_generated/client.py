@@ -17,6 +17,7 @@ from .. import _recipe as _r
 from .._config import ClientConfig
 from .._core import ClientCore, FormData
 from .._jsjson import UNDEFINED
+from . import namespaces as _ns
 
 
 class Client(ClientCore):
@@ -25,6 +26,32 @@ class Client(ClientCore):
     ``Client(config=None, agentSignature=None)``: with no config it reads
     BACKEND_ACCESS_KEY, BACKEND_SECRET_KEY and BACKEND_ENDPOINT.
     """
+
+    def __init__(self, config: ClientConfig | None = None, agentSignature: str | None = None) -> None:
+        super().__init__(config, agentSignature)
+        self.agent = _ns.Agent(self)
+        self.cloud = _ns.Cloud(self)
+        self.computeSession = _ns.ComputeSession(self)
+        self.domain = _ns.Domain(self)
+        self.eduApp = _ns.EduApp(self)
+        self.enterprise = _ns.Enterprise(self)
+        self.group = _ns.Group(self)
+        self.image = _ns.ContainerImage(self)
+        self.keypair = _ns.Keypair(self)
+        self.maintenance = _ns.Maintenance(self)
+        self.registry = _ns.Registry(self)
+        self.resourcePolicy = _ns.ResourcePolicy(self)
+        self.resourcePreset = _ns.ResourcePreset(self)
+        self.resources = _ns.Resources(self)
+        self.scalingGroup = _ns.ScalingGroup(self)
+        self.service = _ns.Service(self)
+        self.sessionTemplate = _ns.SessionTemplate(self)
+        self.setting = _ns.Setting(self)
+        self.storageproxy = _ns.StorageProxy(self)
+        self.user = _ns.User(self)
+        self.userConfig = _ns.UserConfig(self)
+        self.utils = _ns.utils(self)
+        self.vfolder = _ns.VFolder(self)
 
     @property
     def APIMajorVersion(self) -> Any:

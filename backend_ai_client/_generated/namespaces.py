@@ -14,6 +14,1906 @@ from typing import TYPE_CHECKING, Any
 from .. import _recipe as _r
 from .._core import FormData
 from .._jsjson import UNDEFINED
+from .._hooks import computeSession as _hooks_computeSession
+from .._hooks import enterprise as _hooks_enterprise
+from .._hooks import image as _hooks_image
+from .._hooks import keypair as _hooks_keypair
+from .._hooks import maintenance as _hooks_maintenance
+from .._hooks import resources as _hooks_resources
+from .._hooks import user as _hooks_user
+from .._hooks import vfolder as _hooks_vfolder
+from .._utils import UtilsBase
 
 if TYPE_CHECKING:
     from .client import Client
+
+
+class Agent:
+    """``client.agent``: Compute agents (the nodes that run sessions): list them with their resource slots."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+
+    def list(self, status: Any = 'ALIVE', fields: Any = None, timeout: Any = 0) -> Any:
+        """list: GraphQL query (POST /admin/graphql)
+
+        List the agents in the given status ('ALIVE' or 'TERMINATED'; any other status resolves False without a request) with the requested GraphQL fields. timeout is in milliseconds (0: client default).
+        """
+        if fields is None:
+            fields = ['id', 'status', 'region', 'first_contact', 'cpu_cur_pct', 'mem_cur_bytes', 'available_slots', 'occupied_slots']
+        if not (_r.includes(['ALIVE', 'TERMINATED'], status)):
+            return False
+        _document = 'query($status: String) {  agents(status: $status) {     ' + _r.gql_join(fields) + '  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('status',), status)
+        return self.client.query(_document, _variables, None, timeout, 0)
+
+
+class Cloud:
+    """``client.cloud``: Backend.AI Cloud account flows: email verification and password reset."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+        self.config: Any = None
+
+    def change_password(self, email: Any, password: Any, token: Any) -> Any:
+        """change_password: POST /cloud/change-password
+
+        Set a new password for email, authorised by the JWT token from the password-reset mail.
+        """
+        _path = self.client._path("/cloud/change-password", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('email',), email)
+        _r.put(_body, ('password',), password)
+        _r.put(_body, ('token',), token)
+        return self.client._call(
+            "cloud.change_password",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def ping(self) -> Any:
+        """ping: GET /cloud/ping
+
+        Whether the cloud endpoint is available.
+        """
+        _path = self.client._path("/cloud/ping", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "cloud.ping",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def send_password_change_email(self, email: Any) -> Any:
+        """send_password_change_email: POST /cloud/send-password-change-email
+
+        Mail a password-reset link to email, for users who forgot their password.
+        """
+        _path = self.client._path("/cloud/send-password-change-email", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('email',), email)
+        return self.client._call(
+            "cloud.send_password_change_email",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def send_verification_email(self, email: Any) -> Any:
+        """send_verification_email: POST /cloud/send-verification-email
+
+        Mail the signup verification message to email again.
+        """
+        _path = self.client._path("/cloud/send-verification-email", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('email',), email)
+        return self.client._call(
+            "cloud.send_verification_email",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def verify_email(self, token: Any) -> Any:
+        """verify_email: POST /cloud/verify-email
+
+        Confirm a signup email address with the JWT token mailed to the user.
+        """
+        _path = self.client._path("/cloud/verify-email", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('verification_code',), token)
+        return self.client._call(
+            "cloud.verify_email",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+
+class ComputeSession:
+    """``client.computeSession``: Compute sessions seen through GraphQL: count, list (one page or all pages) and describe them."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+
+    def get(self, fields: Any = None, sessionUuid: Any = '') -> Any:
+        """get: GraphQL query (POST /admin/graphql) (hand-written hook)
+
+        Describe one session by its UUID with the requested fields (session_name is sent as sess_id on API v4 and older).
+        """
+        if fields is None:
+            fields = ['id', 'session_name', 'lang', 'created_at', 'terminated_at', 'status', 'status_info', 'occupied_slots', 'cpu_used', 'io_read_bytes', 'io_write_bytes']
+        return _hooks_computeSession.get(self, fields, sessionUuid)
+
+    def list(self, fields: Any = None, status: Any = 'RUNNING', accessKey: Any = '', limit: Any = 30, offset: Any = 0, group: Any = '', timeout: Any = 0) -> Any:
+        """list: GraphQL query (POST /admin/graphql) (hand-written hook)
+
+        List one page of sessions (limit items from offset) in the given status with the requested fields, optionally only those of one access key or group. On API v4 and older session_name is sent as sess_id (the list is changed in place, as in JS). timeout is in milliseconds.
+        """
+        if fields is None:
+            fields = ['id', 'name', 'image', 'created_at', 'terminated_at', 'status', 'status_info', 'occupied_slots', 'containers {live_stat last_stat}']
+        return _hooks_computeSession.list(self, fields, status, accessKey, limit, offset, group, timeout)
+
+    def listAll(self, fields: Any = None, status: Any = 'RUNNING,RESTARTING,TERMINATING,PENDING,SCHEDULED,PREPARING,PULLING,TERMINATED,CANCELLED,ERROR', accessKey: Any = '', limit: Any = 100, offset: Any = 0, group: Any = '', timeout: Any = 0) -> Any:
+        """listAll: GraphQL query per page (POST /admin/graphql) (hand-written hook)
+
+        List the sessions of every page (limit per page, at most ten pages) in the given statuses and return their items as one list. As in JS, offset is ignored (paging starts at 0), accessKey is sent as an access_key variable the query does not use, and a page past the total is fetched before stopping.
+        """
+        if fields is None:
+            fields = ['id', 'name', 'image', 'created_at', 'terminated_at', 'status', 'status_info', 'occupied_slots', 'containers {live_stat last_stat}']
+        return _hooks_computeSession.listAll(self, fields, status, accessKey, limit, offset, group, timeout)
+
+    def total_count(self, status: Any = 'RUNNING', accessKey: Any = '', limit: Any = 1, offset: Any = 0, group: Any = '') -> Any:
+        """total_count: GraphQL query (POST /admin/graphql)
+
+        Count the sessions in the given status (a status name or a comma-separated list), optionally only those of one access key or one group (an empty string means no filter).
+        """
+        _document = 'query($limit:Int!, $offset:Int!, $ak:String, $group_id:String, $status:String) {\n      compute_session_list(limit:$limit, offset:$offset, access_key:$ak, group_id:$group_id, status:$status) {\n        total_count\n      }\n    }'
+        _variables: Any = {}
+        _r.put(_variables, ('limit',), limit)
+        _r.put(_variables, ('offset',), offset)
+        _r.put(_variables, ('status',), status)
+        if not (_r.strict_equals(accessKey, '')):
+            _r.put(_variables, ('ak',), accessKey)
+        if not (_r.strict_equals(group, '')):
+            _r.put(_variables, ('group_id',), group)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+
+class Domain:
+    """``client.domain``: Domains: read and list them, and (as a superadmin) change them."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+
+    def get(self, domain_name: Any = False, fields: Any = None) -> Any:
+        """get: GraphQL query (POST /admin/graphql)
+
+        Query the given fields of the domain domain_name; with domain_name false nothing is sent and the result is None (JS: undefined).
+        """
+        if fields is None:
+            fields = ['name', 'description', 'is_active', 'created_at', 'modified_at', 'total_resource_slots', 'allowed_vfolder_hosts', 'allowed_docker_registries', 'integration_id', 'scaling_groups']
+        if not (not (_r.strict_equals(domain_name, False))):
+            return None
+        _document = 'query($name: String) {  domain(name: $name) { ' + _r.gql_join(fields) + ' }}'
+        _variables: Any = {}
+        _r.put(_variables, ('name',), domain_name)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def list(self, fields: Any = None) -> Any:
+        """list: GraphQL query (POST /admin/graphql)
+
+        Query the given fields of every domain.
+        """
+        if fields is None:
+            fields = ['name', 'description', 'is_active', 'created_at', 'total_resource_slots', 'allowed_vfolder_hosts', 'allowed_docker_registries', 'integration_id']
+        _document = 'query { domains { ' + _r.gql_join(fields) + ' }}'
+        _variables: Any = {}
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def update(self, domain_name: Any = False, input: Any = UNDEFINED) -> Any:
+        """update: GraphQL mutation (POST /admin/graphql)
+
+        Change the domain domain_name with the values in input; superadmins only, otherwise false.
+        """
+        if not (_r.is_true(_r.attr(self.client, 'is_superadmin'))):
+            return False
+        _document = 'mutation($name: String!, $input: ModifyDomainInput!) {  modify_domain(name: $name, props: $input) {    ok msg  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('name',), domain_name)
+        _r.put(_variables, ('input',), input)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+
+class EduApp:
+    """``client.eduApp``: The education app service: availability and the folders it mounts automatically."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+        self.config: Any = None
+
+    def get_mount_folders(self) -> Any:
+        """get_mount_folders: GET /eduapp/mounts
+
+        The virtual folders to mount automatically in education sessions.
+        """
+        _path = self.client._path("/eduapp/mounts", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "eduApp.get_mount_folders",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def ping(self) -> Any:
+        """ping: GET /eduapp/ping
+
+        Whether the EduApp endpoint is available.
+        """
+        _path = self.client._path("/eduapp/ping", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "eduApp.ping",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+
+class Enterprise:
+    """``client.enterprise``: Enterprise edition features: the installed license."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+        self.config: Any = None
+
+    def getLicense(self) -> Any:
+        """getLicense: GET /license (hand-written hook)
+
+        Superadmins only (otherwise False): fetch the license once, keep its certificate as enterprise.certificate with valid set from the license status, and return it; as in JS, later calls send nothing and return None.
+        """
+        return _hooks_enterprise.getLicense(self)
+
+
+class Group:
+    """``client.group``: Groups (projects): list them."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+
+    def list(self, is_active: Any = True, domain_name: Any = False, fields: Any = None) -> Any:
+        """list: GraphQL query (POST /admin/graphql)
+
+        Query the groups filtered by is_active; an admin may also restrict them to the domain domain_name (false: every domain).
+        """
+        if fields is None:
+            fields = ['id', 'name', 'description', 'is_active', 'created_at', 'modified_at', 'domain_name']
+        _document: str
+        _variables: Any = {}
+        if (_r.is_true(_r.attr(self.client, 'is_admin')) and not (_r.strict_equals(domain_name, False))):
+            _document = 'query($domain_name: String, $is_active:Boolean) {  groups(domain_name: $domain_name, is_active:$is_active) { ' + _r.gql_join(fields) + ' }}'
+            _r.put(_variables, ('is_active',), is_active)
+            _r.put(_variables, ('domain_name',), domain_name)
+        else:
+            _document = 'query($is_active:Boolean) {  groups(is_active:$is_active) { ' + _r.gql_join(fields) + ' }}'
+            _r.put(_variables, ('is_active',), is_active)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+
+class ContainerImage:
+    """``client.image``: Container images known to the manager: list them, read and change their resource limits and labels, install them."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+
+    def get(self, registry: Any, image: Any, tag: Any) -> Any:
+        """get: POST /config/get (hand-written hook)
+
+        Read the resource limits of an image (POST /config/get with the images/REGISTRY/IMAGE/TAG/resource/ prefix).
+        """
+        return _hooks_image.get(self, registry, image, tag)
+
+    def install(self, name: Any, resource: Any = None, registry: Any = 'index.docker.io') -> Any:
+        """install: create a session, then destroy it (hand-written hook)
+
+        Install (pull) an image on the agents by starting a throw-away session with it (cpu 1, mem 512m unless resource says otherwise; 10-minute timeout) and destroying it. name is the full image name with tag; registry defaults to the public index.docker.io. Returns destroy()'s answer.
+        """
+        if resource is None:
+            resource = {}
+        return _hooks_image.install(self, name, resource, registry)
+
+    def list(self, fields: Any = None, installed_only: Any = False, system_images: Any = False) -> Any:
+        """list: GraphQL query (POST /admin/graphql)
+
+        List the registered images with the requested fields. Managers that know system images (API v4.20190601 and later) also get installed_only (only installed images when True) and system_images (the is_operation variable).
+        """
+        if fields is None:
+            fields = ['name', 'tag', 'registry', 'digest', 'installed', 'labels { key value }', 'resource_limits { key min max }']
+        _document: str
+        _variables: Any = {}
+        if (self.client.supports('system-images') and _r.is_true(installed_only)):
+            _document = 'query($installed:Boolean) {  images(is_installed:$installed) { ' + _r.gql_join(fields) + ' }}'
+            _r.put(_variables, ('installed',), installed_only)
+            _r.put(_variables, ('is_operation',), system_images)
+        elif self.client.supports('system-images'):
+            _document = 'query {  images { ' + _r.gql_join(fields) + ' }}'
+            _r.put(_variables, ('is_operation',), system_images)
+        else:
+            _document = 'query {  images { ' + _r.gql_join(fields) + ' }}'
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def modifyLabel(self, registry: Any, image: Any, tag: Any, key: Any, value: Any) -> Any:
+        """modifyLabel: POST /config/set (hand-written hook)
+
+        Set one label of an image (POST /config/set on images/REGISTRY/IMAGE/TAG/labels/KEY).
+        """
+        return _hooks_image.modifyLabel(self, registry, image, tag, key, value)
+
+    def modifyResource(self, registry: Any, image: Any, tag: Any, input: Any) -> Any:
+        """modifyResource: POST /config/set (one per value) (hand-written hook)
+
+        Set resource limits of an image: input maps a slot type (cpu, mem, cuda.device, ...) to {min/max: value}; one /config/set request per value. Returns the list of answers; raises the first failure after every request was sent.
+        """
+        return _hooks_image.modifyResource(self, registry, image, tag, input)
+
+    def uninstall(self, name: Any = UNDEFINED, registry: Any = 'index.docker.io') -> Any:
+        """uninstall: no request (hand-written hook)
+
+        Not implemented by the JS SDK: always returns False without a request.
+        """
+        return _hooks_image.uninstall(self, name, registry)
+
+
+class Keypair:
+    """``client.keypair``: API keypairs: look them up, list, create, change and remove them."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+        self.name: Any = None
+
+    def add(self, userId: Any = None, isActive: Any = True, isAdmin: Any = False, resourcePolicy: Any = 'default', rateLimit: Any = 1000) -> Any:
+        """add: GraphQL mutation (POST /admin/graphql)
+
+        Create a keypair for userId with the given active and admin flags, resource policy and rate limit (requests per 15 minutes).
+        """
+        _document = 'mutation($user_id: String!, $input: KeyPairInput!) {  create_keypair(user_id: $user_id, props: $input) {    ok msg keypair { is_active is_admin resource_policy concurrency_limit rate_limit }  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('user_id',), userId)
+        _r.put(_variables, ('input', 'is_active'), isActive)
+        _r.put(_variables, ('input', 'is_admin'), isAdmin)
+        _r.put(_variables, ('input', 'resource_policy'), resourcePolicy)
+        _r.put(_variables, ('input', 'rate_limit'), rateLimit)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def delete(self, accessKey: Any) -> Any:
+        """delete: GraphQL mutation (POST /admin/graphql)
+
+        Remove the keypair accessKey.
+        """
+        _document = 'mutation($access_key: String!) {  delete_keypair(access_key: $access_key) {    ok msg  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('access_key',), accessKey)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def info(self, accessKey: Any = UNDEFINED, fields: Any = None) -> Any:
+        """info: GraphQL query (POST /admin/graphql)
+
+        Query the given fields of a keypair: an admin names it by accessKey, anyone else always gets the keypair in use (accessKey is ignored).
+        """
+        if fields is None:
+            fields = ['access_key', 'secret_key', 'is_active', 'is_admin', 'user_id', 'created_at', 'last_used', 'concurrency_limit', 'concurrency_used', 'rate_limit', 'num_queries', 'resource_policy']
+        _document: str
+        _variables: Any = {}
+        if _r.truthy(_r.attr(self.client, 'is_admin')):
+            _document = 'query($access_key: String!) {  keypair(access_key: $access_key) {    ' + _r.gql_join(fields) + '  }}'
+            _r.put(_variables, ('access_key',), accessKey)
+        else:
+            _document = 'query {  keypair {    ' + _r.gql_join(fields) + '  }}'
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def list(self, userId: Any = None, fields: Any = None, isActive: Any = True) -> Any:
+        """list: hand-written hook
+
+        List the keypairs of the user userId (an admin without userId: every keypair) filtered by isActive, as {keypairs: [...]}. On API v5+ the pages of 100 are fetched one by one, at most 1000 keypairs.
+        """
+        if fields is None:
+            fields = ['access_key', 'is_active', 'is_admin', 'user_id', 'created_at', 'last_used', 'concurrency_used', 'rate_limit', 'num_queries', 'resource_policy']
+        return _hooks_keypair.list(self, userId, fields, isActive)
+
+    def mutate(self, accessKey: Any, input: Any) -> Any:
+        """mutate: GraphQL mutation (POST /admin/graphql)
+
+        Change the keypair accessKey with the values in input (is_active, is_admin, resource_policy, rate_limit).
+        """
+        _document = 'mutation($access_key: String!, $input: ModifyKeyPairInput!) {  modify_keypair(access_key: $access_key, props: $input) {    ok msg  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('access_key',), accessKey)
+        _r.put(_variables, ('input',), input)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+
+class Maintenance:
+    """``client.maintenance``: Maintenance tasks: rescan image registries, recalculate usage, follow background tasks."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+        self.urlPrefix: Any = '/resource'
+
+    def attach_background_task(self, task_id: Any) -> Any:
+        """attach_background_task: GET /events/background-task (text/event-stream) (hand-written hook)
+
+        Follow a background task's server-sent events (GET /events/background-task?task_id=...). JS returns a browser EventSource; the port opens the stream at once (signed, or with the session cookie in SESSION mode; HTTP errors raise BackendAIError) and returns an iterator of events with type, data (text) and lastEventId, which ends when the server closes the stream. Use it in a with block (or call close()) to release the connection early.
+        """
+        return _hooks_maintenance.attach_background_task(self, task_id)
+
+    def recalculate_usage(self) -> Any:
+        """recalculate_usage: POST /resource/recalculate-usage (hand-written hook)
+
+        Superadmins only: recompute the resource usage the manager keeps (1-minute timeout); the answer comes back as raw bytes, as in JS. For anyone else it returns None without a request, as JS resolves undefined.
+        """
+        return _hooks_maintenance.recalculate_usage(self)
+
+    def rescan_images(self, registry: Any = '') -> Any:
+        """rescan_images: GraphQL mutation (POST /admin/graphql) (hand-written hook)
+
+        Admins only (otherwise False without a request): rescan one registry (given URL-encoded, as in its config key; it is decoded before sending) or every registry when empty. The answer carries ok, msg and the background task_id; the call waits up to 10 minutes.
+        """
+        return _hooks_maintenance.rescan_images(self, registry)
+
+
+class Registry:
+    """``client.registry``: Docker registries the manager knows, stored in its etcd configuration under config/docker/registry."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+
+    def add(self, key: Any, value: Any) -> Any:
+        """add: POST /config/set
+
+        Register (or overwrite) the registry named key with value; the name is percent-encoded into the etcd key config/docker/registry/NAME.
+        """
+        _path = self.client._path("/config/set", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('key',), _r.concat('config/docker/registry/', _r.encode_uri_component(key)))
+        _r.put(_body, ('value',), value)
+        return self.client._call(
+            "registry.add",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def delete(self, key: Any) -> Any:
+        """delete: POST /config/delete
+
+        Remove the registry named key together with every value stored under it.
+        """
+        _path = self.client._path("/config/delete", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('key',), _r.concat('config/docker/registry/', _r.encode_uri_component(key)))
+        _r.put(_body, ('prefix',), True)
+        return self.client._call(
+            "registry.delete",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def list(self) -> Any:
+        """list: POST /config/get
+
+        Every registry entry below config/docker/registry, as the manager's etcd prefix query returns it.
+        """
+        _path = self.client._path("/config/get", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('key',), 'config/docker/registry')
+        _r.put(_body, ('prefix',), True)
+        return self.client._call(
+            "registry.list",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+
+class ResourcePolicy:
+    """``client.resourcePolicy``: Keypair resource policies: read them, and (as an admin) create, change or remove them."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+
+    def add(self, name: Any = None, input: Any = UNDEFINED) -> Any:
+        """add: GraphQL mutation (POST /admin/graphql)
+
+        Create the resource policy name from input; admins only, otherwise false.
+        """
+        if not ((_r.is_true(_r.attr(self.client, 'is_admin')) and not (_r.strict_equals(name, None)))):
+            return False
+        _document = 'mutation($name: String!, $input: CreateKeyPairResourcePolicyInput!) {  create_keypair_resource_policy(name: $name, props: $input) {    ok msg resource_policy { name created_at default_for_unspecified total_resource_slots max_concurrent_sessions max_containers_per_session max_vfolder_count max_vfolder_size allowed_vfolder_hosts idle_timeout }  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('name',), name)
+        _r.put(_variables, ('input',), input)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def delete(self, name: Any = None) -> Any:
+        """delete: GraphQL mutation (POST /admin/graphql)
+
+        Remove the resource policy name; superadmins only, otherwise false.
+        """
+        if not ((_r.is_true(_r.attr(self.client, 'is_superadmin')) and not (_r.strict_equals(name, None)))):
+            return False
+        _document = 'mutation($name: String!) { delete_keypair_resource_policy(name: $name) {   ok msg  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('name',), name)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def get(self, name: Any = None, fields: Any = None) -> Any:
+        """get: GraphQL query (POST /admin/graphql)
+
+        Query the given fields of the resource policy name, or of every policy when name is null.
+        """
+        if fields is None:
+            fields = ['name', 'created_at', 'default_for_unspecified', 'total_resource_slots', 'max_concurrent_sessions', 'max_containers_per_session', 'max_vfolder_count', 'max_vfolder_size', 'allowed_vfolder_hosts', 'idle_timeout']
+        _document: str
+        _variables: Any = {}
+        if _r.strict_equals(name, None):
+            _document = 'query {  keypair_resource_policies { ' + _r.gql_join(fields) + ' }}'
+            _r.put(_variables, ('n',), name)
+        else:
+            _document = 'query($n:String!) {  keypair_resource_policy(name: $n) { ' + _r.gql_join(fields) + ' }}'
+            _r.put(_variables, ('n',), name)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def mutate(self, name: Any = None, input: Any = UNDEFINED) -> Any:
+        """mutate: GraphQL mutation (POST /admin/graphql)
+
+        Change the resource policy name with the values in input; admins only, otherwise false.
+        """
+        if not ((_r.is_true(_r.attr(self.client, 'is_admin')) and not (_r.strict_equals(name, None)))):
+            return False
+        _document = 'mutation($name: String!, $input: ModifyKeyPairResourcePolicyInput!) {  modify_keypair_resource_policy(name: $name, props: $input) {    ok msg   }}'
+        _variables: Any = {}
+        _r.put(_variables, ('name',), name)
+        _r.put(_variables, ('input',), input)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+
+class ResourcePreset:
+    """``client.resourcePreset``: Resource presets: list and check them, and (as an admin) create, change or remove them."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+        self.urlPrefix: Any = '/resource'
+
+    def add(self, name: Any = None, input: Any = UNDEFINED) -> Any:
+        """add: GraphQL mutation (POST /admin/graphql)
+
+        Create a resource preset named name from input (resource_slots as JSON text); admins only, otherwise false.
+        """
+        if not ((_r.is_true(_r.attr(self.client, 'is_admin')) and not (_r.strict_equals(name, None)))):
+            return False
+        _document = 'mutation($name: String!, $input: CreateResourcePresetInput!) {  create_resource_preset(name: $name, props: $input) {    ok msg   }}'
+        _variables: Any = {}
+        _r.put(_variables, ('name',), name)
+        _r.put(_variables, ('input',), input)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def check(self, param: Any = None) -> Any:
+        """check: POST {urlPrefix}/check-presets
+
+        Ask which resource presets can be allocated now; param (e.g. a group or scaling group) is sent as the JSON body.
+        """
+        _path = self.client._path("{urlPrefix}/check-presets", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = param
+        return self.client._call(
+            "resourcePreset.check",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def delete(self, name: Any = None) -> Any:
+        """delete: GraphQL mutation (POST /admin/graphql)
+
+        Remove the resource preset named name; admins only, otherwise false.
+        """
+        if not ((_r.is_true(_r.attr(self.client, 'is_admin')) and not (_r.strict_equals(name, None)))):
+            return False
+        _document = 'mutation($name: String!) {  delete_resource_preset(name: $name) {    ok msg   }}'
+        _variables: Any = {}
+        _r.put(_variables, ('name',), name)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def list(self, param: Any = None) -> Any:
+        """list: GET {urlPrefix}/presets
+
+        Fetch the resource presets. The optional param is signed as a body but, being a GET, never sent (as in JS).
+        """
+        _path = self.client._path("{urlPrefix}/presets", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = param
+        return self.client._call(
+            "resourcePreset.list",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def mutate(self, name: Any = None, input: Any = UNDEFINED) -> Any:
+        """mutate: GraphQL mutation (POST /admin/graphql)
+
+        Change the resource preset named name with the values in input; admins only, otherwise false.
+        """
+        if not ((_r.is_true(_r.attr(self.client, 'is_admin')) and not (_r.strict_equals(name, None)))):
+            return False
+        _document = 'mutation($name: String!, $input: ModifyResourcePresetInput!) {  modify_resource_preset(name: $name, props: $input) {    ok msg   }}'
+        _variables: Any = {}
+        _r.put(_variables, ('name',), name)
+        _r.put(_variables, ('input',), input)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+
+class Resources:
+    """``client.resources``: Cluster-wide resource totals summed over the agents (admins), and the user's usage statistics."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+        self.agents: Any = []
+        self.resources: Any = {'agents': {'total': 0, 'using': 0}, 'cpu': {'percent': 0, 'total': 0, 'used': 0}, 'cuda.device': {'total': 0, 'used': 0}, 'cuda.shares': {'total': 0, 'used': 0}, 'fgpu': {'total': 0, 'used': 0}, 'gpu': {'total': 0, 'used': 0}, 'mem': {'allocated': 0, 'total': 0, 'used': 0}, 'rocm.device': {'total': 0, 'used': 0}, 'tpu.device': {'total': 0, 'used': 0}}
+
+    def _init_resource_values(self) -> Any:
+        """_init_resource_values: no request (hand-written hook)
+
+        Reset resources (every slot type's total/used counters and the agent counts) to zero and agents to an empty list.
+        """
+        return _hooks_resources._init_resource_values(self)
+
+    def totalResourceInformation(self, status: Any = 'ALIVE') -> Any:
+        """totalResourceInformation: GraphQL agents query, then sums (hand-written hook)
+
+        Admins only (otherwise False without a request): list the agents in the given status, keep them in agents, and sum their available/occupied slots into resources (cpu, mem, cuda.device, cuda.shares, rocm.device, tpu.device; gpu and fgpu mirror the CUDA ones, fgpu as 2-decimal text), which is returned.
+        """
+        return _hooks_resources.totalResourceInformation(self, status)
+
+    def user_stats(self) -> Any:
+        """user_stats: GET /resource/stats/user/month
+
+        The current user's usage statistics of the last month.
+        """
+        _path = self.client._path("/resource/stats/user/month", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "resources.user_stats",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+
+class ScalingGroup:
+    """``client.scalingGroup``: Scaling groups: list, create, associate with domains, change and remove them."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+
+    def associate_domain(self, domain: Any, scaling_group: Any) -> Any:
+        """associate_domain: GraphQL mutation (POST /admin/graphql)
+
+        Let the domain domain use the scaling group scaling_group.
+        """
+        _document = 'mutation($domain: String!, $scaling_group: String!) {  associate_scaling_group_with_domain(domain: $domain, scaling_group: $scaling_group) {    ok msg  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('domain',), domain)
+        _r.put(_variables, ('scaling_group',), scaling_group)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def create(self, name: Any, description: Any = '') -> Any:
+        """create: GraphQL mutation (POST /admin/graphql)
+
+        Create an active scaling group name with a static driver and a FIFO scheduler.
+        """
+        _document = 'mutation($name: String!, $input: CreateScalingGroupInput!) {  create_scaling_group(name: $name, props: $input) {    ok msg  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('name',), name)
+        _r.put(_variables, ('input', 'description'), description)
+        _r.put(_variables, ('input', 'is_active'), True)
+        _r.put(_variables, ('input', 'driver'), 'static')
+        _r.put(_variables, ('input', 'scheduler'), 'fifo')
+        _r.put(_variables, ('input', 'driver_opts'), '{}')
+        _r.put(_variables, ('input', 'scheduler_opts'), '{}')
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def delete(self, name: Any) -> Any:
+        """delete: GraphQL mutation (POST /admin/graphql)
+
+        Remove the scaling group name.
+        """
+        _document = 'mutation($name: String!) {  delete_scaling_group(name: $name) {    ok msg  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('name',), name)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def list(self, group: Any = 'default') -> Any:
+        """list: GET /scaling-groups
+
+        Fetch the scaling groups the group (project) group may use.
+        """
+        _path = self.client._path("/scaling-groups", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _r.put(_query, ('group',), group)
+        _body = None
+        return self.client._call(
+            "scalingGroup.list",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def list_available(self) -> Any:
+        """list_available: GraphQL query (POST /admin/graphql)
+
+        Query every scaling group with its driver and scheduler settings; superadmins only, otherwise false.
+        """
+        if not (_r.is_true(_r.attr(self.client, 'is_superadmin'))):
+            return False
+        _document = 'query {  scaling_groups { name description is_active created_at driver driver_opts scheduler scheduler_opts }}'
+        _variables: Any = {}
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def update(self, name: Any, input: Any) -> Any:
+        """update: GraphQL mutation (POST /admin/graphql)
+
+        Change the scaling group name with the values in input (description, is_active, driver, scheduler and their options).
+        """
+        _document = 'mutation($name: String!, $input: ModifyScalingGroupInput!) {  modify_scaling_group(name: $name, props: $input) {    ok msg  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('name',), name)
+        _r.put(_variables, ('input',), input)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+
+class Service:
+    """``client.service``: Manager-wide service features: the announcement banner shown to users."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+        self.config: Any = None
+
+    def get_announcement(self) -> Any:
+        """get_announcement: GET /manager/announcement
+
+        The current announcement and whether it is shown.
+        """
+        _path = self.client._path("/manager/announcement", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "service.get_announcement",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def update_announcement(self, enabled: Any = True, message: Any = UNDEFINED) -> Any:
+        """update_announcement: POST /manager/announcement
+
+        Turn the announcement on or off (on by default) and set its text, usually Markdown.
+        """
+        _path = self.client._path("/manager/announcement", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('enabled',), enabled)
+        _r.put(_body, ('message',), message)
+        return self.client._call(
+            "service.update_announcement",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+
+class SessionTemplate:
+    """``client.sessionTemplate``: Session templates: stored session creation parameters."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+        self.urlPrefix: Any = '/template/session'
+
+    def list(self, listall: Any = False, groupId: Any = None) -> Any:
+        """list: GET {urlPrefix}
+
+        List the session templates the user can see; listall asks for every template (admins), groupId limits the list to one group.
+        """
+        _path = self.client._path("{urlPrefix}", {}, owner=self)
+        _query: dict[str, Any] = {}
+        if _r.truthy(listall):
+            _r.put(_query, ('all',), listall)
+        if _r.truthy(groupId):
+            _r.put(_query, ('group_id',), groupId)
+        _body = None
+        return self.client._call(
+            "sessionTemplate.list",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+
+class Setting:
+    """``client.setting``: Manager settings kept in etcd under the config/ prefix: read, list, write and delete them."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+        self.config: Any = None
+
+    def delete(self, key: Any, prefix: Any = False) -> Any:
+        """delete: POST /config/delete
+
+        Delete the setting config/KEY; when prefix is true, every setting below that key goes too.
+        """
+        _path = self.client._path("/config/delete", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('key',), _r.concat('config/', key))
+        _r.put(_body, ('prefix',), prefix)
+        return self.client._call(
+            "setting.delete",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def get(self, key: Any) -> Any:
+        """get: POST /config/get
+
+        The single setting stored at config/KEY (no prefix match).
+        """
+        _path = self.client._path("/config/get", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('key',), _r.concat('config/', key))
+        _r.put(_body, ('prefix',), False)
+        return self.client._call(
+            "setting.get",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def list(self, prefix: Any = '') -> Any:
+        """list: POST /config/get
+
+        All settings whose etcd key starts with config/ followed by prefix (every setting when prefix is empty).
+        """
+        _path = self.client._path("/config/get", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('key',), _r.concat('config/', prefix))
+        _r.put(_body, ('prefix',), True)
+        return self.client._call(
+            "setting.list",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def set(self, key: Any, value: Any) -> Any:
+        """set: POST /config/set
+
+        Write value to the setting config/KEY.
+        """
+        _path = self.client._path("/config/set", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('key',), _r.concat('config/', key))
+        _r.put(_body, ('value',), value)
+        return self.client._call(
+            "setting.set",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+
+class StorageProxy:
+    """``client.storageproxy``: Storage proxies and their volumes, as the manager reports them."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+
+    def detail(self, host: Any = '', fields: Any = None) -> Any:
+        """detail: GraphQL query (POST /admin/graphql)
+
+        Describe one storage volume, named by its virtual folder host, with the requested fields.
+        """
+        if fields is None:
+            fields = ['id', 'backend', 'path', 'fsprefix', 'capabilities']
+        _document = 'query($vfolder_host: String!) {  storage_volume(id: $vfolder_host) {     ' + _r.gql_join(fields) + '  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('vfolder_host',), host)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def list(self, fields: Any = None, limit: Any = 20, offset: Any = 0) -> Any:
+        """list: GraphQL query (POST /admin/graphql)
+
+        List storage volumes (one page: limit items from offset) with the requested fields and the total count.
+        """
+        if fields is None:
+            fields = ['id', 'backend', 'capabilities']
+        _document = 'query($offset:Int!, $limit:Int!) {  storage_volume_list(limit:$limit, offset:$offset) {     items { ' + _r.gql_join(fields) + ' }     total_count  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('limit',), limit)
+        _r.put(_variables, ('offset',), offset)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+
+class User:
+    """``client.user``: Users: list, look up, create, change and remove them (admin rights as the server requires)."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+
+    def create(self, email: Any = None, input: Any = UNDEFINED) -> Any:
+        """create: GraphQL mutation (POST /admin/graphql)
+
+        Create the user email from input (username, password, role, domain, group_ids, ...); admins only, otherwise false.
+        """
+        if not (_r.is_true(_r.attr(self.client, 'is_admin'))):
+            return False
+        _document = 'mutation($email: String!, $input: UserInput!) {  create_user(email: $email, props: $input) {    ok msg user { username password need_password_change full_name description is_active domain_name role groups{id, name} }  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('email',), email)
+        _r.put(_variables, ('input',), input)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def delete(self, email: Any) -> Any:
+        """delete: GraphQL mutation (POST /admin/graphql)
+
+        Remove the user email; superadmins only, otherwise false.
+        """
+        if not (_r.is_true(_r.attr(self.client, 'is_superadmin'))):
+            return False
+        _document = 'mutation($email: String!) {  delete_user(email: $email) {    ok msg  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('email',), email)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def get(self, email: Any = UNDEFINED, fields: Any = None) -> Any:
+        """get: GraphQL query (POST /admin/graphql)
+
+        Query the given fields of a user: an admin names the user by email, anyone else always gets themselves (email is ignored).
+        """
+        if fields is None:
+            fields = ['email', 'username', 'password', 'need_password_change', 'full_name', 'description', 'is_active', 'domain_name', 'role', 'groups {id name}']
+        _document: str
+        _variables: Any = {}
+        if _r.is_true(_r.attr(self.client, 'is_admin')):
+            _document = 'query($email:String) {  user (email:$email) { ' + _r.gql_join(fields) + ' }}'
+            _r.put(_variables, ('email',), email)
+        else:
+            _document = 'query {  user { ' + _r.gql_join(fields) + ' }}'
+        return self.client.query(_document, _variables, None, 0, 0)
+
+    def list(self, is_active: Any = True, fields: Any = None) -> Any:
+        """list: hand-written hook
+
+        List the users (an admin: filtered by is_active) with the given fields, as {users: [...]}. On API v5+ the pages of 100 are fetched one by one, at most 1000 users.
+        """
+        if fields is None:
+            fields = ['username', 'password', 'need_password_change', 'full_name', 'description', 'is_active', 'domain_name', 'role', 'groups {id name}']
+        return _hooks_user.list(self, is_active, fields)
+
+    def update(self, email: Any = None, input: Any = UNDEFINED) -> Any:
+        """update: GraphQL mutation (POST /admin/graphql)
+
+        Change the user email with the values in input; superadmins only, otherwise false.
+        """
+        if not (_r.is_true(_r.attr(self.client, 'is_superadmin'))):
+            return False
+        _document = 'mutation($email: String!, $input: ModifyUserInput!) {  modify_user(email: $email, props: $input) {    ok msg  }}'
+        _variables: Any = {}
+        _r.put(_variables, ('email',), email)
+        _r.put(_variables, ('input',), input)
+        return self.client.query(_document, _variables, None, 0, 0)
+
+
+class UserConfig:
+    """``client.userConfig``: Per-keypair user configuration: the bootstrap script and the dotfiles placed in the home directory of new sessions."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+        self.config: Any = None
+
+    def create(self, data: Any = '', path: Any = UNDEFINED) -> Any:
+        """create: POST /user-config/dotfiles
+
+        Create the dotfile at path (relative to the home directory, e.g. .bashrc) with the text data and permission 644; fails before sending when the configuration has no access key yet.
+        """
+        if not (_r.truthy(self.client._config.accessKey)):
+            raise _r.ConfigurationError('Your access key is not set (in SESSION mode, call check_login() or login() first)')
+        _path = self.client._path("/user-config/dotfiles", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('path',), path)
+        _r.put(_body, ('data',), data)
+        _r.put(_body, ('permission',), '644')
+        return self.client._call(
+            "userConfig.create",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def delete(self, path: Any) -> Any:
+        """delete: DELETE /user-config/dotfiles
+
+        Remove the dotfile at path from the current keypair's configuration.
+        """
+        _path = self.client._path("/user-config/dotfiles", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('path',), path)
+        return self.client._call(
+            "userConfig.delete",
+            "DELETE",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def get(self) -> Any:
+        """get: GET /user-config/dotfiles
+
+        The dotfiles of the current keypair; fails before sending when the configuration has no access key yet.
+        """
+        if not (_r.truthy(self.client._config.accessKey)):
+            raise _r.ConfigurationError('Your access key is not set (in SESSION mode, call check_login() or login() first)')
+        _path = self.client._path("/user-config/dotfiles", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "userConfig.get",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def get_bootstrap_script(self) -> Any:
+        """get_bootstrap_script: GET /user-config/bootstrap-script
+
+        The bootstrap script of the current keypair; fails before sending when the configuration has no access key yet.
+        """
+        if not (_r.truthy(self.client._config.accessKey)):
+            raise _r.ConfigurationError('Your access key is not set (in SESSION mode, call check_login() or login() first)')
+        _path = self.client._path("/user-config/bootstrap-script", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "userConfig.get_bootstrap_script",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def update(self, data: Any, path: Any) -> Any:
+        """update: PATCH /user-config/dotfiles
+
+        Replace the content of the dotfile at path with data (permission 644).
+        """
+        _path = self.client._path("/user-config/dotfiles", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('data',), data)
+        _r.put(_body, ('path',), path)
+        _r.put(_body, ('permission',), '644')
+        return self.client._call(
+            "userConfig.update",
+            "PATCH",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def update_bootstrap_script(self, script: Any) -> Any:
+        """update_bootstrap_script: POST /user-config/bootstrap-script
+
+        Replace the bootstrap script of the current keypair with the given text.
+        """
+        _path = self.client._path("/user-config/bootstrap-script", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('script',), script)
+        return self.client._call(
+            "userConfig.update_bootstrap_script",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+
+class utils(UtilsBase):
+    """``client.utils``: Pure helpers: binary unit conversion, elapsed time, clamping and reshaping GraphQL answers."""
+
+    def __init__(self, client: "Client") -> None:
+        super().__init__(client)
+        self.client = client
+
+
+class VFolder:
+    """``client.vfolder``: Virtual folders: create, list, share and invite, and move files in and out of them."""
+
+    def __init__(self, client: "Client") -> None:
+        self.client = client
+        self.name: Any = None
+        self.urlPrefix: Any = '/folders'
+
+    def accept_invitation(self, inv_id: Any) -> Any:
+        """accept_invitation: POST {urlPrefix}/invitations/accept
+
+        Accept the folder invitation inv_id.
+        """
+        _path = self.client._path("{urlPrefix}/invitations/accept", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('inv_id',), inv_id)
+        return self.client._call(
+            "vfolder.accept_invitation",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def clone(self, input: Any, name: Any = None) -> Any:
+        """clone: POST {urlPrefix}/{name}/clone
+
+        Clone the virtual folder name; input holds target_name, target_host, permission, usage_mode and cloneable of the copy. name is used as given (JS does not fall back to the object's name).
+        """
+        _path = self.client._path("{urlPrefix}/{name}/clone", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = input
+        return self.client._call(
+            "vfolder.clone",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def create(self, name: Any, host: Any = '', group: Any = '', usageMode: Any = 'general', permission: Any = 'rw', cloneable: Any = False) -> Any:
+        """create: POST {urlPrefix} (hand-written hook)
+
+        Create a virtual folder named name on the storage host host; group makes it a group folder (on managers with group folders), usageMode is general, data or model and permission the folder's own permission (API v4.20191215+), cloneable is sent on storage-proxy managers. JS builds no body when host is '' and no group applies: the request is then sent without a body, or, when a later key has to be added, the port raises ValueError where JS 21.3.1 throws a TypeError. Needs the manager version (get_manager_version()) for its feature checks.
+        """
+        return _hooks_vfolder.create(self, name, host, group, usageMode, permission, cloneable)
+
+    def create_upload_session(self, path: Any, fs: Any, name: Any = None) -> Any:
+        """create_upload_session: POST {urlPrefix}/{name}/create_upload_session | POST {urlPrefix}/{name}/request-upload (hand-written hook)
+
+        Open a resumable (tus) upload of a file of fs's size to path in a virtual folder (name, or this object's name when None) and return the upload URL: on API v6+ the storage proxy's URL with the token (ValueError when the answer has none), before it the manager's tus endpoint. fs may be bytes (their length), text (its UTF-8 length, as upload sends it), a binary file object (from its position to its end), a pathlib.Path (os.stat), or, as in JS, anything with a size (a mapping with a 'size' key or an object with a size attribute).
+        """
+        if not _r.not_null(name):
+            name = self.name
+        return _hooks_vfolder.create_upload_session(self, path, fs, name)
+
+    def delete(self, name: Any = None) -> Any:
+        """delete: DELETE {urlPrefix}/{name}
+
+        Delete a virtual folder (name, or this object's name when None).
+        """
+        if not _r.not_null(name):
+            name = self.name
+        _path = self.client._path("{urlPrefix}/{name}", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "vfolder.delete",
+            "DELETE",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def delete_files(self, files: Any, recursive: Any = False, name: Any = None) -> Any:
+        """delete_files: DELETE {urlPrefix}/{name}/delete_files
+
+        Delete the given files from a virtual folder (name, or this object's name when None); recursive (None counts as false) also removes directories with their content.
+        """
+        if not _r.not_null(recursive):
+            recursive = False
+        if not _r.not_null(name):
+            name = self.name
+        _path = self.client._path("{urlPrefix}/{name}/delete_files", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('files',), files)
+        _r.put(_body, ('recursive',), recursive)
+        return self.client._call(
+            "vfolder.delete_files",
+            "DELETE",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def delete_invitation(self, inv_id: Any) -> Any:
+        """delete_invitation: DELETE {urlPrefix}/invitations/delete
+
+        Decline (delete) the folder invitation inv_id.
+        """
+        _path = self.client._path("{urlPrefix}/invitations/delete", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('inv_id',), inv_id)
+        return self.client._call(
+            "vfolder.delete_invitation",
+            "DELETE",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def download(self, file: Any, name: Any = False, archive: Any = False, noCache: Any = False) -> Any:
+        """download: GET {urlPrefix}/{name}/download_single | POST {urlPrefix}/{name}/request-download (hand-written hook)
+
+        Download file from the virtual folder name and return its bytes; archive asks for a directory as an archive. Before API v6 the manager serves it; on v6+ a download token is requested first and the storage proxy's URL is fetched (unsigned, with noCache), where JS returns the fetch Response instead of the bytes. A non-2xx answer raises BackendAIError.
+        """
+        return _hooks_vfolder.download(self, file, name, archive, noCache)
+
+    def download_with_token(self, token: Any = '') -> Any:
+        """download_with_token: GET {urlPrefix}/_/download_with_token
+
+        Download, as bytes, the file a download token was issued for.
+        """
+        _path = self.client._path("{urlPrefix}/_/download_with_token", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _r.put(_query, ('token',), token)
+        _body = None
+        return self.client._call(
+            "vfolder.download_with_token",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=True,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def get_download_url_with_token(self, token: Any = '') -> Any:
+        """get_download_url_with_token: hand-written hook
+
+        Return the URL that downloads the file of a download token (through the webserver's /func prefix in SESSION mode); sends nothing.
+        """
+        return _hooks_vfolder.get_download_url_with_token(self, token)
+
+    def info(self, name: Any = None) -> Any:
+        """info: GET {urlPrefix}/{name}
+
+        Get the details of a virtual folder (name, or this object's name when None).
+        """
+        if not _r.not_null(name):
+            name = self.name
+        _path = self.client._path("{urlPrefix}/{name}", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "vfolder.info",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def invitations(self) -> Any:
+        """invitations: GET {urlPrefix}/invitations/list
+
+        List the pending folder invitations sent to the caller.
+        """
+        _path = self.client._path("{urlPrefix}/invitations/list", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "vfolder.invitations",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def invite(self, perm: Any, emails: Any, name: Any = None) -> Any:
+        """invite: POST {urlPrefix}/{name}/invite
+
+        Invite the users with the given e-mail addresses to a virtual folder (name, or this object's name when None) with permission perm (such as rw or ro).
+        """
+        if not _r.not_null(name):
+            name = self.name
+        _path = self.client._path("{urlPrefix}/{name}/invite", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('perm',), perm)
+        _r.put(_body, ('user_ids',), emails)
+        return self.client._call(
+            "vfolder.invite",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def leave_invited(self, name: Any = None) -> Any:
+        """leave_invited: POST {urlPrefix}/{name}/leave
+
+        Leave a virtual folder shared with the caller by invitation (name, or this object's name when None).
+        """
+        if not _r.not_null(name):
+            name = self.name
+        _path = self.client._path("{urlPrefix}/{name}/leave", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "vfolder.leave_invited",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def list(self, groupId: Any = None) -> Any:
+        """list: GET {urlPrefix}
+
+        List the virtual folders the caller may access, only those of the group groupId when it is given.
+        """
+        _path = self.client._path("{urlPrefix}", {}, owner=self)
+        _query: dict[str, Any] = {}
+        if _r.truthy(groupId):
+            _r.put(_query, ('group_id',), groupId)
+        _body = None
+        return self.client._call(
+            "vfolder.list",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def list_allowed_types(self) -> Any:
+        """list_allowed_types: GET {urlPrefix}/_/allowed_types
+
+        List the folder types (such as user and group) the server allows to be created.
+        """
+        _path = self.client._path("{urlPrefix}/_/allowed_types", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "vfolder.list_allowed_types",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def list_files(self, path: Any, name: Any = None) -> Any:
+        """list_files: GET {urlPrefix}/{name}/files
+
+        List the entries of the directory path in a virtual folder (name, or this object's name when None).
+        """
+        if not _r.not_null(name):
+            name = self.name
+        _path = self.client._path("{urlPrefix}/{name}/files", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _r.put(_query, ('path',), path)
+        _body = None
+        return self.client._call(
+            "vfolder.list_files",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def list_hosts(self) -> Any:
+        """list_hosts: GET {urlPrefix}/_/hosts
+
+        List the storage hosts the caller may create virtual folders on.
+        """
+        _path = self.client._path("{urlPrefix}/_/hosts", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "vfolder.list_hosts",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def list_invitees(self, vfolder_id: Any = None) -> Any:
+        """list_invitees: GET /folders/_/shared
+
+        List the users who accepted the caller's folder invitations, only for the folder vfolder_id when it is not None.
+        """
+        _path = self.client._path("/folders/_/shared", {}, owner=self)
+        _query: dict[str, Any] = {}
+        if not (_r.strict_equals(vfolder_id, None)):
+            _r.put(_query, ('vfolder_id',), vfolder_id)
+        _body = None
+        return self.client._call(
+            "vfolder.list_invitees",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def mkdir(self, path: Any, name: Any = None, parents: Any = None, exist_ok: Any = None) -> Any:
+        """mkdir: POST {urlPrefix}/{name}/mkdir
+
+        Create the directory path in a virtual folder (name, or this object's name when None); parents creates missing parents and exist_ok tolerates an existing directory (API v6+), each sent only when truthy.
+        """
+        if not _r.not_null(name):
+            name = self.name
+        _path = self.client._path("{urlPrefix}/{name}/mkdir", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('path',), path)
+        if _r.truthy(parents):
+            _r.put(_body, ('parents',), parents)
+        if _r.truthy(exist_ok):
+            _r.put(_body, ('exist_ok',), exist_ok)
+        return self.client._call(
+            "vfolder.mkdir",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def modify_invitee_permission(self, input: Any) -> Any:
+        """modify_invitee_permission: POST /folders/_/shared
+
+        Change an invitee's permission on a shared folder; input holds perm (ro, rw or wd), user (the invitee's id) and vfolder (the folder's id).
+        """
+        _path = self.client._path("/folders/_/shared", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = input
+        return self.client._call(
+            "vfolder.modify_invitee_permission",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def rename(self, new_name: Any = None) -> Any:
+        """rename: POST {urlPrefix}/{name}/rename (hand-written hook)
+
+        Rename the virtual folder named by this object's name attribute to new_name.
+        """
+        return _hooks_vfolder.rename(self, new_name)
+
+    def rename_file(self, target_path: Any, new_name: Any, name: Any = None, is_dir: Any = False) -> Any:
+        """rename_file: POST {urlPrefix}/{name}/rename_file
+
+        Rename the file or directory target_path in a virtual folder (name, or this object's name when None) to new_name; is_dir (sent on API v6.20200815+) says it is a directory.
+        """
+        if not _r.not_null(name):
+            name = self.name
+        _path = self.client._path("{urlPrefix}/{name}/rename_file", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('target_path',), target_path)
+        _r.put(_body, ('new_name',), new_name)
+        if self.client.isAPIVersionCompatibleWith('v6.20200815'):
+            _r.put(_body, ('is_dir',), is_dir)
+        return self.client._call(
+            "vfolder.rename_file",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def request_download_token(self, file: Any, name: Any = False, archive: Any = False) -> Any:
+        """request_download_token: POST {urlPrefix}/{name}/request_download (when a variant condition holds) | POST {urlPrefix}/{name}/request-download
+
+        Ask for a token that allows downloading file (archive: a directory as an archive) from the virtual folder name directly; on API v6+ the answer also holds the storage proxy's URL.
+        """
+        if _r.js_less(self.client._apiVersionMajor, 6):
+            _path = self.client._path("{urlPrefix}/{name}/request_download", {'name': name}, owner=self)
+        else:
+            _path = self.client._path("{urlPrefix}/{name}/request-download", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('file',), file)
+        _r.put(_body, ('archive',), archive)
+        return self.client._call(
+            "vfolder.request_download_token",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def share(self, permission: Any, emails: Any, name: Any = None) -> Any:
+        """share: POST {urlPrefix}/{name}/share
+
+        Share a group virtual folder (name, or this object's name when name is empty) with the users of the given e-mail addresses, overriding their permission with permission.
+        """
+        if not _r.truthy(name):
+            name = self.name
+        _path = self.client._path("{urlPrefix}/{name}/share", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('permission',), permission)
+        _r.put(_body, ('emails',), emails)
+        return self.client._call(
+            "vfolder.share",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def unshare(self, emails: Any, name: Any = None) -> Any:
+        """unshare: DELETE {urlPrefix}/{name}/unshare
+
+        Stop sharing a group virtual folder (name, or this object's name when name is empty) with the users of the given e-mail addresses.
+        """
+        if not _r.truthy(name):
+            name = self.name
+        _path = self.client._path("{urlPrefix}/{name}/unshare", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('emails',), emails)
+        return self.client._call(
+            "vfolder.unshare",
+            "DELETE",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def update_folder(self, input: Any, name: Any = None) -> Any:
+        """update_folder: POST {urlPrefix}/{name}/update-options
+
+        Change the options (permission, cloneable) of the virtual folder name as given in input. name is used as given (no fallback to the object's name).
+        """
+        _path = self.client._path("{urlPrefix}/{name}/update-options", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = input
+        return self.client._call(
+            "vfolder.update_folder",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def upload(self, path: Any, fs: Any, name: Any = None) -> Any:
+        """upload: POST {urlPrefix}/{name}/upload
+
+        Upload one file into a virtual folder (name, or this object's name when None) as a multipart body: path is the file's path inside the folder, fs its content as bytes, text, a binary file object or a pathlib.Path.
+        """
+        if not _r.not_null(name):
+            name = self.name
+        _path = self.client._path("{urlPrefix}/{name}/upload", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = FormData()
+        _body.append("src", fs, path)
+        return self.client._call(
+            "vfolder.upload",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
+
+    def uploadFormData(self, fss: Any, name: Any = None) -> Any:
+        """uploadFormData: POST {urlPrefix}/{name}/upload
+
+        Upload a prepared multipart body (a backend_ai_client.FormData holding the src entries) into the virtual folder name; name is used as given (no fallback to the object's name).
+        """
+        _path = self.client._path("{urlPrefix}/{name}/upload", {'name': name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = fss
+        return self.client._call(
+            "vfolder.uploadFormData",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
