@@ -302,11 +302,14 @@ class ClientCore:
         signal: Any = None,
         timeout: Any = 0,
         retry: Any = 0,
+        returnUrl: bool = False,
     ) -> Any:
         if query:
             qs = _jsjson.querystring_stringify(query)
             if qs:
                 path = f"{path}?{qs}"
+        if returnUrl:
+            return self._uri(path)
         if signed:
             rqst = self.newSignedRequest(method, path, body)
         else:

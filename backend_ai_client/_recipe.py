@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 from ._core import _js_less as js_less
 from ._errors import ConfigurationError
-from ._jsjson import UNDEFINED, _qs_escape, js_string, parse_float, parse_int, to_fixed, truthy
+from ._jsjson import UNDEFINED, _qs_escape, js_string, parse_float, parse_int, to_fixed, to_number, truthy
+from ._result import JSObject
 
 __all__ = [
     "ConfigurationError",
+    "JSObject",
+    "decode_uri_component",
+    "gather_pages",
+    "loose_equals",
+    "replace_first",
     "attr",
     "concat",
     "encode_uri_component",
@@ -112,3 +119,93 @@ def put(target: MutableMapping[str, Any], path: tuple[str, ...], value: Any) -> 
             target[key] = nxt
         target = nxt
     target[path[-1]] = value
+
+
+def replace_first(value: Any, search: str, replacement: str) -> str:
+    """JS ``value.replace(search, replacement)`` with a string pattern: the first occurrence only."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected text to replace {search!r} in, got {type(value).__name__}: {value!r}")
+    return value.replace(search, replacement, 1)
+
+
+def decode_uri_component(value: Any) -> str:
+    """JS ``decodeURIComponent(String(value))``; a malformed escape raises ValueError (JS URIError)."""
+    text = js_string(value)
+    out = bytearray()
+    result = []
+    i = 0
+    while i < len(text):
+        if text[i] == "%":
+            if not _is_hex(text[i + 1:i + 3]):
+                raise ValueError(f"URI malformed: {text!r}")
+            out.append(int(text[i + 1:i + 3], 16))
+            i += 3
+            continue
+        if out:
+            result.append(_utf8_or_fail(out, text))
+            out = bytearray()
+        result.append(text[i])
+        i += 1
+    if out:
+        result.append(_utf8_or_fail(out, text))
+    return "".join(result)
+
+
+def _is_hex(pair: str) -> bool:
+    return len(pair) == 2 and all(c in "0123456789abcdefABCDEF" for c in pair)
+
+
+def _utf8_or_fail(data: bytearray, text: str) -> str:
+    try:
+        return bytes(data).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"URI malformed: {text!r}") from None
+
+
+def loose_equals(a: Any, b: Any) -> bool:
+    """JS ``a == b`` for primitives and arrays (arrays compare by their joined text)."""
+    if (a is None or a is UNDEFINED) or (b is None or b is UNDEFINED):
+        return (a is None or a is UNDEFINED) and (b is None or b is UNDEFINED)
+    if isinstance(a, (list, tuple)):
+        a = js_string(a)
+    if isinstance(b, (list, tuple)):
+        b = js_string(b)
+    if isinstance(a, Mapping) or isinstance(b, Mapping):
+        return a is b
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    return to_number(a) == to_number(b)
+
+
+def _read(obj: Any, key: str) -> Any:
+    """JS ``obj[key]``: a TypeError for null/undefined, undefined for a missing key or a non-object."""
+    if obj is None or obj is UNDEFINED:
+        raise TypeError(f"Cannot read properties of {'null' if obj is None else 'undefined'} (reading '{key}')")
+    return obj.get(key, UNDEFINED) if isinstance(obj, Mapping) else UNDEFINED
+
+
+def _at_least(offset: int, total: Any) -> bool:
+    """JS ``offset >= total``: false when ``total`` is not a number after coercion (undefined, an object)."""
+    if isinstance(total, Mapping):
+        return False
+    number = to_number(js_string(total)) if isinstance(total, (list, tuple)) else to_number(total)
+    return not math.isnan(number) and offset >= number
+
+
+def gather_pages(
+    query: Callable[[Any], Any], variables_at: Callable[[int], Any], limit: Any, max_pages: int, list_field: str
+) -> list[Any]:
+    """JS's page loop: ``for (offset = 0; offset < max_pages * limit; offset += limit)``, gathering
+    ``page[list_field].items`` and stopping after the page whose offset reaches its ``total_count``."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+        raise ValueError(f"limit must be a whole number > 0, got {limit!r}")
+    gathered: list[Any] = []
+    for offset in range(0, max_pages * limit, limit):
+        holder = _read(query(variables_at(offset)), list_field)
+        items = _read(holder, "items")
+        if not isinstance(items, (list, tuple, str)):
+            raise TypeError(f"page.{list_field}.items is not iterable")
+        gathered.extend(items)
+        if _at_least(offset, _read(holder, "total_count")):
+            break
+    return gathered

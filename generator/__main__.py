@@ -36,13 +36,14 @@ def health_report(spec) -> str:  # type: ignore[no-untyped-def]
     """How much of the surface is declarative, and which members use hand-written hooks."""
     stats = spec.stats
     members = spec.all_members
-    declarative = sum(stats[k] for k in ("request", "graphql", "alias", "property"))
+    declarative = sum(stats[k] for k in ("request", "graphql", "alias", "constant", "property"))
     api = declarative + stats["hook"]
     hooks = sorted(m.qualified_name for m in members if m.kind == "hook")
     runtime = sorted(m.qualified_name for m in members if m.kind == "runtime")
     return "\n".join([
         f"spec health: {len(members)} members: {stats['request']} request recipes, {stats['graphql']} GraphQL "
-        f"recipes, {stats['alias']} aliases, {stats['property']} properties, {stats['hook']} hooks, "
+        f"recipes, {stats['alias']} aliases, {stats['constant']} constants, {stats['property']} properties, "
+        f"{stats['hook']} hooks, "
         f"{stats['runtime']} runtime",
         f"  declarative: {declarative}/{len(members)} of all members ({100 * declarative / max(len(members), 1):.0f}%),"
         f" {declarative}/{api} of the members that talk to the server or hold state "

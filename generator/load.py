@@ -22,6 +22,7 @@ from .model import (
     GraphQL,
     GraphQLChoice,
     Hook,
+    Paging,
     Member,
     Namespace,
     Param,
@@ -32,8 +33,8 @@ from .model import (
 )
 
 SPEC_FORMAT = 1
-KINDS = ("request", "graphql", "alias", "hook", "runtime", "property")
-DECLARATIVE_KINDS = ("request", "graphql", "alias", "property")
+KINDS = ("request", "graphql", "alias", "constant", "hook", "runtime", "property")
+DECLARATIVE_KINDS = ("request", "graphql", "alias", "constant", "property")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 TESTS = ("always", "truthy", "notNull", "nonEmpty")
 TRANSFORMS = {
@@ -41,6 +42,7 @@ TRANSFORMS = {
     "toFixed2": "_r.to_fixed(_r.parse_float({}), 2)",
     "join": "_r.gql_join({})",
     "encodeURIComponent": "_r.encode_uri_component({})",
+    "decodeURIComponent": "_r.decode_uri_component({})",
 }
 REQUIRED_DEFAULTS = {
     "apiVersion": str,
@@ -102,6 +104,7 @@ class _Scope:
     hooks: dict[str, "Hook"]
     used_hooks: set[str]
     names: frozenset[str] = frozenset()  # parameter names of the current member
+    paging: bool = False  # inside a paginated GraphQL recipe: {"page": "offset"} is allowed
 
     @property
     def client(self) -> str:
@@ -253,7 +256,7 @@ def _params(scope: _Scope, where: str, raw: Any) -> tuple[tuple[Param, ...], lis
     seen_default = False
     for i, entry in enumerate(raw):
         pw = f"{where}[{i}]"
-        if not ck.keys(entry, pw, ("name",), ("default", "optional", "ifNull", "ifFalsy")):
+        if not ck.keys(entry, pw, ("name",), ("default", "optional", "ifNull", "ifFalsy", "adjust")):
             continue
         name = entry["name"]
         if not isinstance(name, str) or not _IDENT.match(name) or keyword.iskeyword(name) or name == "self":
@@ -290,6 +293,9 @@ def _params(scope: _Scope, where: str, raw: Any) -> tuple[tuple[Param, ...], lis
                 prelude.append(f"if {test.format(name)}:\n    {name} = {replacement}")
         if fill:
             prelude.append(fill)
+        if "adjust" in entry:  # JS reassigns the parameter first thing (fields = f(fields))
+            adjusted = _value(value_scope, f"{pw}.adjust", entry["adjust"])[0]
+            prelude.append(f"{name} = {adjusted}")
         params.append(Param(name, has_default, default, py_default, fill, optional is True))
     return tuple(params), prelude
 
@@ -302,12 +308,12 @@ def _value(scope: _Scope, where: str, raw: Any) -> tuple[str, str]:
         ck.fail(where, 'expected a value such as {"param": "name"}, {"const": 1}, {"client": "attr"}, '
                 '{"attr": "name"}, {"config": "endpoint"} or {"or": [value, value]}')
         return "None", "None"
-    sources = [k for k in ("param", "const", "client", "attr", "config", "or", "concat") if k in raw]
+    sources = [k for k in ("param", "const", "client", "attr", "config", "or", "concat", "call", "page") if k in raw]
     if len(sources) != 1:
-        ck.fail(where, "a value names exactly one of param, const, client, attr, config, or, concat")
+        ck.fail(where, "a value names exactly one of param, const, client, attr, config, or, concat, call, page")
         return "None", "None"
     src = sources[0]
-    ck.keys(raw, where, (src,), ("key", "transform"))
+    ck.keys(raw, where, (src,), ("key", "transform", "args") if src == "call" else ("key", "transform"))
     if src == "param":
         if raw["param"] not in scope.names:
             ck.fail(f"{where}.param", f"unknown parameter {raw['param']!r} "
@@ -326,6 +332,19 @@ def _value(scope: _Scope, where: str, raw: Any) -> tuple[str, str]:
         if raw["config"] not in ("endpoint", "connectionMode", "apiVersion", "accessKey", "endpointHost"):
             ck.fail(f"{where}.config", "expected one of endpoint, connectionMode, apiVersion, accessKey, endpointHost")
         expr = f"{scope.client}._config.{raw['config']}"
+    elif src == "call":
+        if not isinstance(raw["call"], str) or not _IDENT.match(raw["call"]):
+            ck.fail(f"{where}.call", "expected a client method name")
+        args = raw.get("args", [])
+        if not isinstance(args, list):
+            ck.fail(f"{where}.args", "expected a list of values")
+            args = []
+        expr = f"{scope.client}.{raw['call']}(" + ", ".join(
+            _value(scope, f"{where}.args[{i}]", a)[0] for i, a in enumerate(args)) + ")"
+    elif src == "page":
+        if raw["page"] not in ("offset", "limit") or not scope.paging:
+            ck.fail(f"{where}.page", 'expected "offset" or "limit", inside a paginated GraphQL recipe')
+        expr = "_offset" if raw["page"] == "offset" else "_limit"
     elif src == "concat":
         parts = raw["concat"]
         if not isinstance(parts, list) or not parts:
@@ -347,15 +366,24 @@ def _value(scope: _Scope, where: str, raw: Any) -> tuple[str, str]:
         expr = f"_r.item({expr}, {raw['key']!r})"
     before = expr
     if "transform" in raw:
-        if raw["transform"] not in TRANSFORMS:
-            ck.fail(f"{where}.transform", f"unknown transform {raw['transform']!r} (known: {', '.join(TRANSFORMS)})")
-        else:
-            expr = TRANSFORMS[raw["transform"]].format(expr)
+        steps = raw["transform"] if isinstance(raw["transform"], list) else [raw["transform"]]
+        for i, step in enumerate(steps):
+            tw = f"{where}.transform" + (f"[{i}]" if isinstance(raw["transform"], list) else "")
+            if isinstance(step, dict) and set(step) == {"replaceFirst"}:
+                pair = step["replaceFirst"]
+                if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+                    ck.fail(f"{tw}.replaceFirst", 'expected ["search", "replacement"] (JS s.replace(a, b))')
+                    continue
+                expr = f"_r.replace_first({expr}, {pair[0]!r}, {pair[1]!r})"
+            elif step in TRANSFORMS:
+                expr = TRANSFORMS[step].format(expr)
+            else:
+                ck.fail(tw, f"unknown transform {step!r} (known: {', '.join(TRANSFORMS)}, {{\"replaceFirst\": [a, b]}})")
     return expr, before
 
 
 _COND_KEYS = ("truthy", "notNull", "nonEmpty", "isTrue", "not", "all", "any", "supports", "apiVersionAtLeast",
-              "apiVersionMajorBelow", "equals", "in")
+              "apiVersionMajorBelow", "equals", "looseEquals", "in")
 
 
 def _cond(scope: _Scope, where: str, raw: Any) -> str:
@@ -389,12 +417,12 @@ def _cond(scope: _Scope, where: str, raw: Any) -> str:
         if not isinstance(arg, int) or isinstance(arg, bool):
             ck.fail(f"{where}.apiVersionMajorBelow", "expected an integer")
         return f"_r.js_less({client}._apiVersionMajor, {arg!r})"
-    if key == "equals":
+    if key in ("equals", "looseEquals"):
         if not isinstance(arg, list) or len(arg) != 2:
-            ck.fail(f"{where}.equals", "expected [value, value] (JS ===)")
+            ck.fail(f"{where}.{key}", f"expected [value, value] (JS {'===' if key == 'equals' else '=='})")
             return "False"
-        a, b = (_value(scope, f"{where}.equals[{i}]", v)[0] for i, v in enumerate(arg))
-        return f"_r.strict_equals({a}, {b})"
+        a, b = (_value(scope, f"{where}.{key}[{i}]", v)[0] for i, v in enumerate(arg))
+        return f"_r.{'strict_equals' if key == 'equals' else 'loose_equals'}({a}, {b})"
     # "in": [value, [constants]]
     if not isinstance(arg, list) or len(arg) != 2 or not isinstance(arg[1], list):
         ck.fail(f"{where}.in", "expected [value, [constant, ...]] (JS [..].includes(value))")
@@ -446,7 +474,8 @@ def _assignments(scope: _Scope, where: str, raw: Any, *, nested: bool) -> tuple[
 
 
 # -- request recipes ----------------------------------------------------------------
-def _path_choice(scope: _Scope, where: str, template: Any, condition: str | None) -> PathChoice | None:
+def _path_choice(scope: _Scope, where: str, template: Any, condition: str | None,
+                 extra: frozenset[str] = frozenset()) -> PathChoice | None:
     if not isinstance(template, str) or not (template.startswith("/") or template.startswith("{")):
         scope.ck.fail(where, "a path template starts with / or a {placeholder}")
         return None
@@ -454,14 +483,15 @@ def _path_choice(scope: _Scope, where: str, template: Any, condition: str | None
     for name in _PLACEHOLDER.findall(template):
         if name in scope.names:
             used.append(name)
-        elif name not in scope.attributes and name not in CLIENT_ATTRIBUTES:
+        elif name not in extra and name not in scope.attributes and name not in CLIENT_ATTRIBUTES:
             scope.ck.fail(where, f"placeholder {{{name}}} is not a parameter, a namespace attribute or a client "
                           f"attribute ({', '.join(CLIENT_ATTRIBUTES)})")
     params_py = "{" + ", ".join(f"{n!r}: {n}" for n in sorted(set(used))) + "}"
     return PathChoice(condition, template, params_py)
 
 
-def _variant_paths(scope: _Scope, where: str, variants: Any, base: Any) -> tuple[PathChoice, ...]:
+def _variant_paths(scope: _Scope, where: str, variants: Any, base: Any,
+                   extra: frozenset[str] = frozenset()) -> tuple[PathChoice, ...]:
     paths = []
     if variants is not None:
         if not isinstance(variants, list):
@@ -470,11 +500,11 @@ def _variant_paths(scope: _Scope, where: str, variants: Any, base: Any) -> tuple
             for i, variant in enumerate(variants):
                 vw = where.rsplit(".", 1)[0] + f".variants[{i}]"
                 if scope.ck.keys(variant, vw, ("when", "path")):
-                    choice = _path_choice(scope, f"{vw}.path", variant["path"], _cond(scope, f"{vw}.when",
-                                                                                        variant["when"]))
+                    choice = _path_choice(scope, f"{vw}.path", variant["path"],
+                                          _cond(scope, f"{vw}.when", variant["when"]), extra)
                     if choice:
                         paths.append(choice)
-    choice = _path_choice(scope, f"{where}.path", base, None)
+    choice = _path_choice(scope, f"{where}.path", base, None, extra)
     if choice:
         paths.append(choice)
     return tuple(paths)
@@ -492,12 +522,24 @@ def _knob(scope: _Scope, where: str, raw: dict[str, Any], key: str, default: str
 def _request(scope: _Scope, where: str, raw: Any, variants: Any) -> Request | None:
     ck = scope.ck
     if not ck.keys(raw, where, ("method", "path"),
-                   ("query", "body", "signed", "rawFile", "timeout", "retry", "signal", "guard", "guardResult")):
+                   ("query", "body", "signed", "rawFile", "timeout", "retry", "signal", "guard", "guardResult",
+                    "pathValues", "returnUrl")):
         return None
     method = raw["method"]
     if method not in METHODS:
         ck.fail(f"{where}.method", f"unknown HTTP method {method!r}")
-    paths = _variant_paths(scope, where, variants, raw["path"])
+    path_values = raw.get("pathValues", {})
+    if not isinstance(path_values, dict):
+        ck.fail(f"{where}.pathValues", "expected placeholder -> value")
+        path_values = {}
+    extra_py = {k: _value(scope, f"{where}.pathValues.{k}", v)[0] for k, v in sorted(path_values.items())}
+    paths = tuple(
+        PathChoice(p.condition_py, p.template, _with_extra(p.params_py, extra_py))
+        for p in _variant_paths(scope, where, variants, raw["path"], frozenset(extra_py))
+    )
+    return_url = raw.get("returnUrl", False)
+    if not isinstance(return_url, bool):
+        ck.fail(f"{where}.returnUrl", "expected true or false")
     query = _assignments(scope, f"{where}.query", raw.get("query", []), nested=False)
     body = raw.get("body")
     body_kind, body_py, fields, parts = "none", None, (), ()
@@ -536,8 +578,15 @@ def _request(scope: _Scope, where: str, raw: Any, variants: Any) -> Request | No
         form_parts=parts, signed=bool(signed), raw_file=bool(raw_file),
         timeout_py=_knob(scope, where, raw, "timeout", "0"), retry_py=_knob(scope, where, raw, "retry", "0"),
         signal_py=_knob(scope, where, raw, "signal", "None"), route=route, guard_py=guard,
-        guard_result_py=guard_result,
+        guard_result_py=guard_result, return_url=bool(return_url),
     )
+
+
+def _with_extra(params_py: str, extra_py: dict[str, str]) -> str:
+    if not extra_py:
+        return params_py
+    extra = ", ".join(f"{k!r}: {v}" for k, v in extra_py.items())
+    return params_py[:-1] + (", " if params_py != "{}" else "") + extra + "}"
 
 
 def _guard_result(scope: _Scope, where: str, raw: dict[str, Any]) -> str:
@@ -552,7 +601,7 @@ def _guard_result(scope: _Scope, where: str, raw: dict[str, Any]) -> str:
 def _graphql(scope: _Scope, where: str, raw: Any) -> GraphQL | None:
     ck = scope.ck
     if not ck.keys(raw, where, ("document", "variables"),
-                   ("variants", "guard", "guardResult", "timeout", "signal", "retry")):
+                   ("variants", "guard", "guardResult", "timeout", "signal", "retry", "paginate")):
         return None
     choices = []
     variants = raw.get("variants", [])
@@ -561,7 +610,7 @@ def _graphql(scope: _Scope, where: str, raw: Any) -> GraphQL | None:
         variants = []
     for i, variant in enumerate(variants):
         vw = f"{where}.variants[{i}]"
-        if ck.keys(variant, vw, ("when", "document", "variables")):
+        if ck.keys(variant, vw, ("when", "document", "variables"), ("paginate",)):
             choices.append(_gql_choice(scope, vw, variant, _cond(scope, f"{vw}.when", variant["when"])))
     choices.append(_gql_choice(scope, where, raw, None))
     guard = _cond(scope, f"{where}.guard", raw["guard"]) if "guard" in raw else None
@@ -591,8 +640,25 @@ def _gql_choice(scope: _Scope, where: str, raw: dict[str, Any], condition: str |
         last = m.end()
     pieces.append(repr(document[last:]))
     document_py = " + ".join(p for p in pieces if p != "''") or "''"
-    variables = _assignments(scope, f"{where}.variables", raw["variables"], nested=True)
-    return GraphQLChoice(condition, document_py, variables)
+    paginate = raw.get("paginate")
+    paging = None
+    if paginate is not None:
+        pw = f"{where}.paginate"
+        if scope.ck.keys(paginate, pw, ("limit", "maxPages", "list"), ("wrap",)):
+            limit_py = _knob(scope, pw, paginate, "limit", "100")
+            pages = paginate["maxPages"]
+            if not isinstance(pages, int) or isinstance(pages, bool) or pages < 1:
+                scope.ck.fail(f"{pw}.maxPages", "expected a whole number >= 1")
+            if not isinstance(paginate["list"], str) or not _IDENT.match(paginate["list"]):
+                scope.ck.fail(f"{pw}.list", "expected the name of the GraphQL list field (e.g. keypair_list)")
+            wrap = paginate.get("wrap")
+            if wrap is not None and not (isinstance(wrap, str) and _IDENT.match(wrap)):
+                scope.ck.fail(f"{pw}.wrap", "expected the key of the returned object (e.g. keypairs)")
+            paging = Paging(limit_py, int(pages) if isinstance(pages, int) else 1, str(paginate["list"]), wrap)
+    var_scope = _Scope(scope.ck, scope.namespace, scope.attributes, scope.hooks, scope.used_hooks, scope.names,
+                       paging=paging is not None)
+    variables = _assignments(var_scope, f"{where}.variables", raw["variables"], nested=True)
+    return GraphQLChoice(condition, document_py, variables, paging)
 
 
 def _examples(scope: _Scope, where: str, raw: Any, params: tuple[Param, ...]) -> tuple[Example, ...]:
@@ -650,6 +716,7 @@ def _member(scope: _Scope, where: str, name: str, raw: Any, table: dict[str, Any
         "request": ("request", "variants", "examples", "require"),
         "graphql": ("graphql", "examples", "require"),
         "alias": ("target", "args", "examples"),
+        "constant": ("value", "examples"),
         "hook": ("hook", "examples", "route"),
         "runtime": ("examples",),
         "property": ("attribute", "setterHook"),
@@ -691,6 +758,12 @@ def _member(scope: _Scope, where: str, name: str, raw: Any, table: dict[str, Any
         args_py = [_value(scope, f"{where}.args[{i}]", a)[0] for i, a in enumerate(args if isinstance(args, list)
                                                                                     else [])]
         return Member(**common, call_py=f"self.{target}({', '.join(args_py)})", summary_route=f"alias of {target}")
+    if kind == "constant":
+        if "value" not in raw:
+            ck.fail(where, "a constant member needs its value (JSON)")
+            return None
+        return Member(**common, call_py=compact_literal(raw["value"]),
+                      summary_route=f"no request: always {json.dumps(raw['value'])}")
     if kind == "hook":
         default_hook = name if scope.namespace is None else f"{scope.namespace}.{name}"
         hook = raw.get("hook", default_hook)

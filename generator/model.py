@@ -61,8 +61,19 @@ class Request:
     retry_py: str
     signal_py: str
     route: str  # human-readable route for docstrings and docs
+    return_url: bool = False  # build the URL only (JS get_download_url_with_token)
     guard_py: str | None = None  # when false, the call resolves without a request (JS admin guards)
     guard_result_py: str = "False"  # what it then resolves to (JS Promise.resolve(false))
+
+
+@dataclass(frozen=True)
+class Paging:
+    """JS's page loop: offsets 0, limit, ... (at most max_pages), items of ``list_field`` gathered."""
+
+    limit_py: str
+    max_pages: int
+    list_field: str
+    wrap: str | None  # return {wrap: items} instead of the bare list
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,7 @@ class GraphQLChoice:
     condition_py: str | None
     document_py: str  # Python expression building the document text
     variables: tuple[Assignment, ...]
+    paging: Paging | None = None
 
 
 @dataclass(frozen=True)
@@ -189,7 +201,7 @@ class Spec:
     def stats(self) -> dict[str, int]:
         members = self.all_members
         return {kind: sum(1 for m in members if m.kind == kind)
-                for kind in ("request", "graphql", "alias", "property", "hook", "runtime")}
+                for kind in ("request", "graphql", "alias", "constant", "property", "hook", "runtime")}
 
     @property
     def hook_modules(self) -> tuple[str, ...]:

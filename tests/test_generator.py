@@ -46,13 +46,14 @@ def test_golden_tree_matches_fixture_render(tmp_path: Path) -> None:
 def test_fixture_exercises_every_feature() -> None:
     spec = load_spec(FIXTURE)
     kinds = {m.kind for m in spec.all_members}
-    assert kinds == {"request", "graphql", "alias", "hook", "runtime", "property"}
+    assert kinds == {"request", "graphql", "alias", "constant", "hook", "runtime", "property"}
     assert spec.namespaces and spec.namespaces[0].base_class and spec.namespaces[0].attributes_py
     text = FIXTURE.read_text()
     for feature in ("variants", "apiVersionMajorBelow", "apiVersionAtLeast", "notNull", '"if"', '"not"', '"all"',
                     '"any"', '"equals"', '"in"', '"isTrue"', '"supports"', "nonEmpty", "parseInt", "toFixed2",
                     "multipart", "rawFile", '"signed": false', "optional", "ifNull", "ifFalsy", '"or"', '"attr"',
-                    '"config"', "setterHook", '"client"', '"key"', '"retry"', '"signal"', '"timeout"', '"guard"', '"guardResult"', '"concat"', "encodeURIComponent", '"require"',
+                    '"config"', "setterHook", '"client"', '"key"', '"retry"', '"signal"', '"timeout"', '"guard"', '"guardResult"', '"concat"', "encodeURIComponent", '"require"', '"paginate"', '"page"', '"adjust"', '"call"', "replaceFirst", "decodeURIComponent",
+                    '"looseEquals"', '"pathValues"', '"returnUrl"', '"constant"',
                     '"graphql"', '"document"', "{fields}", '"examples"', '"base"', '"attributes"'):
         assert feature in text, f"the fixture spec no longer uses {feature}"
 

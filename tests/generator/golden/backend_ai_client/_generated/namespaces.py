@@ -30,6 +30,29 @@ class Things(UtilsBase):
         self.name: Any = None
         self.urlPrefix: Any = '/things'
 
+    def downloadUrl(self, token: Any = '') -> Any:
+        """downloadUrl: GET {urlPrefix}/_/download
+
+        Only builds a URL.
+        """
+        _path = self.client._path("{urlPrefix}/_/download", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _r.put(_query, ('token',), token)
+        _body = None
+        return self.client._call(
+            "things.downloadUrl",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+            returnUrl=True,
+        )
+
     def fetchAll(self, limit: Any = 100) -> Any:
         """fetchAll: hand-written hook
 
@@ -38,7 +61,7 @@ class Things(UtilsBase):
         return _hooks_things.fetchAll(self, limit)
 
     def info(self, name: Any = None, who: Any = None) -> Any:
-        """info: GET {urlPrefix}/v6/{name} (when a variant condition holds) | GET {urlPrefix}/{name}
+        """info: GET {urlPrefix}/v6/{name} (when a variant condition holds) | GET {urlPrefix}/{name}/{self_name}
 
         Uses the namespace's attributes.
         """
@@ -49,12 +72,13 @@ class Things(UtilsBase):
         if not (_r.truthy(self.client._config.accessKey)):
             raise _r.ConfigurationError('Your access key is not set: log in first.')
         if self.client.isAPIVersionCompatibleWith('v6.20200815'):
-            _path = self.client._path("{urlPrefix}/v6/{name}", {'name': name}, owner=self)
+            _path = self.client._path("{urlPrefix}/v6/{name}", {'name': name, 'self_name': self.name}, owner=self)
         else:
-            _path = self.client._path("{urlPrefix}/{name}", {'name': name}, owner=self)
+            _path = self.client._path("{urlPrefix}/{name}/{self_name}", {'name': name, 'self_name': self.name}, owner=self)
         _query: dict[str, Any] = {}
         _r.put(_query, ('who',), who)
         _r.put(_query, ('key',), _r.concat('config/', _r.encode_uri_component(who)))
+        _r.put(_query, ('reg',), _r.decode_uri_component(_r.replace_first(who, ':', '%3A')))
         _body = None
         return self.client._call(
             "things.info",
@@ -69,20 +93,49 @@ class Things(UtilsBase):
             retry=0,
         )
 
-    def list(self, status: Any = 'ALIVE', fields: Any = None, timeout: Any = 0) -> Any:
+    def list(self, status: Any = 'ALIVE', fields: Any = None, timeout: Any = 0, limit: Any = 50) -> Any:
         """list: GraphQL query (POST /admin/graphql)
 
         A GraphQL recipe with variants and a guard.
         """
         if fields is None:
             fields = ['id', 'name']
+        fields = self.client._updateFieldCompatibilityByAPIVersion(fields)
         if not (_r.includes(['ALIVE', 'TERMINATED'], status)):
             return None
-        _document: str
-        _variables: Any = {}
         if _r.truthy(_r.attr(self.client, 'is_admin')):
             _document = 'query {  all_things { ' + _r.gql_join(fields) + ' }}'
+            _variables: Any = {}
+            return self.client.query(_document, _variables, None, timeout, 0)
+        elif _r.js_less(self.client._apiVersionMajor, 5):
+            _document = 'query($offset:Int!, $limit:Int!) { thing_list(offset:$offset, limit:$limit) { items { ' + _r.gql_join(fields) + ' } total_count } }'
+            _limit = limit
+
+            def _variables_at(_offset: int) -> Any:
+                _variables: Any = {}
+                _r.put(_variables, ('offset',), _offset)
+                _r.put(_variables, ('limit',), _limit)
+                if not (_r.loose_equals(status, '')):
+                    _r.put(_variables, ('status',), status)
+                return _variables
+
+            _items = _r.gather_pages(
+                lambda _variables: self.client.query(_document, _variables, None, timeout, 0),
+                _variables_at,
+                _limit,
+                10,
+                "thing_list",
+            )
+            return _r.JSObject(things=_items)
         else:
             _document = 'query($status: String) {  things(status: $status) {     ' + _r.gql_join(fields) + '  }}'
+            _variables: Any = {}
             _r.put(_variables, ('status',), status)
-        return self.client.query(_document, _variables, None, timeout, 0)
+            return self.client.query(_document, _variables, None, timeout, 0)
+
+    def uninstall(self, name: Any) -> Any:
+        """uninstall: no request: always false
+
+        Always false, as JS.
+        """
+        return False
