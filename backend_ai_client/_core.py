@@ -8,13 +8,17 @@ through one ``requests.Session`` and maps failures as JS 21.3.1 does.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import os
+import tempfile
 import random
 import re
 import threading
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -96,6 +100,7 @@ class _Failure(Exception):
         self.cause = cause
         self.response = response
         self.body = body
+        self.python_body: Any = None  # Python only: a parsed error body where JS keeps bytes
 
 
 _js_less = _jsjson.js_less
@@ -303,6 +308,7 @@ class ClientCore:
         timeout: Any = 0,
         retry: Any = 0,
         returnUrl: bool = False,
+        saveTo: Any = None,
     ) -> Any:
         if query:
             qs = _jsjson.querystring_stringify(query)
@@ -314,7 +320,7 @@ class ClientCore:
             rqst = self.newSignedRequest(method, path, body)
         else:
             rqst = self.newPublicRequest(method, path, body, "")
-        return self._wrapWithPromise(rqst, rawFile, signal, timeout, retry, operation=operation)
+        return self._wrapWithPromise(rqst, rawFile, signal, timeout, retry, operation=operation, saveTo=saveTo)
 
     # -- transport -----------------------------------------------------------
     def _wrapWithPromise(
@@ -326,15 +332,20 @@ class ClientCore:
         retry: Any = 0,
         *,
         operation: str | None = None,
+        saveTo: Any = None,
     ) -> Any:
-        """Send ``rqst`` and decode the answer as JS does; raise BackendAIError on failure."""
+        """Send ``rqst`` and decode the answer as JS does; raise BackendAIError on failure.
+
+        Python only: ``saveTo`` (a path) streams a successful answer into that file and
+        returns its ``pathlib.Path``; the file appears only once it is complete.
+        """
         timeout_ms = _validate_ms("timeout", timeout)
         retries = _validate_count("retry", retry)
         if rqst["method"] == "GET":
             rqst["body"] = _jsjson.UNDEFINED
         while True:
             try:
-                return self._send_once(rqst, rawFile, signal, timeout_ms or self.requestTimeout)
+                return self._send_once(rqst, rawFile, signal, timeout_ms or self.requestTimeout, saveTo)
             except _Failure as failure:
                 if retries > 0:
                     retries -= 1
@@ -344,7 +355,7 @@ class ClientCore:
                     failure.cause if isinstance(failure.cause, BaseException) else None
                 )
 
-    def _send_once(self, rqst: dict[str, Any], rawFile: bool, signal: Any, timeout_ms: int) -> Any:
+    def _send_once(self, rqst: dict[str, Any], rawFile: bool, signal: Any, timeout_ms: int, saveTo: Any = None) -> Any:
         if signal is not None and getattr(signal, "aborted", False):
             raise _Failure(ERR_REQUEST, "AbortError: This operation was aborted")
         resp = self._fetch(rqst, timeout_ms / 1000)
@@ -357,6 +368,8 @@ class ClientCore:
             resp.close()
             raise _Failure(ERR_REQUEST, "NetworkError: proxy authentication required (HTTP 407), which fetch treats as a network error")
         with resp:
+            if saveTo is not None and 200 <= resp.status_code < 300:
+                return self._save_body(resp, saveTo)
             raw = self._read_body(resp)
             content_type = resp.headers.get("Content-Type")
             if not rawFile and content_type is not None and (
@@ -376,7 +389,12 @@ class ClientCore:
             else:
                 parsed = raw
             if not 200 <= resp.status_code < 300:  # fetch's Response.ok
-                raise _Failure(ERR_SERVER, parsed, resp, parsed)
+                failure = _Failure(ERR_SERVER, parsed, resp, parsed)
+                if rawFile and content_type is not None and "json" in content_type:
+                    # JS keeps raw bytes here and loses the server's message; err.body keeps it parsed.
+                    with contextlib.suppress(ValueError, RecursionError):
+                        failure.python_body = parse_json(_utf8_text(raw))
+                raise failure
             return parsed
 
     def _fetch(self, rqst: dict[str, Any], seconds: float) -> requests.Response:
@@ -414,7 +432,23 @@ class ClientCore:
             if close is not None:
                 close()  # a streamed multipart body: its open files, at once
 
-    def _read_body(self, resp: requests.Response) -> bytes:
+    def _save_body(self, resp: requests.Response, target: Any) -> Path:
+        """Stream the body into ``target`` through a temporary file in the same folder."""
+        path = Path(target)
+        if path.is_dir():
+            raise ValueError(f"saveTo must name a file, {str(path)!r} is a folder")
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                self._read_body(resp, sink=out.write)
+            os.replace(tmp_name, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+        return path
+
+    def _read_body(self, resp: requests.Response, sink: Any = None) -> bytes:
         """Read the whole body. As in JS the call's timeout no longer applies once the headers
         arrived; ``responseReadTimeout`` bounds the body instead."""
         if getattr(resp, "_content_consumed", False):  # requests read it already (3xx with Location)
@@ -436,7 +470,10 @@ class ClientCore:
                 chunk = resp.raw.read1(_CHUNK, decode_content=True)
                 if not chunk:
                     break
-                chunks.append(chunk)
+                if sink is not None:
+                    sink(chunk)
+                else:
+                    chunks.append(chunk)
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             if isinstance(exc, (TimeoutError, urllib3.exceptions.ReadTimeoutError)):
                 raise _Failure(
@@ -482,7 +519,8 @@ class ClientCore:
             title=title,
             message=message,
             description=description,
-            body=body if isinstance(body, (Mapping, list)) else None,
+            body=failure.python_body if failure.python_body is not None else (
+                body if isinstance(body, (Mapping, list)) else None),
             operation=operation,
         )
 

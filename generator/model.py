@@ -138,7 +138,13 @@ class Member:
         parts = ["self"]
         for p in self.params:
             parts.append(f"{p.name}: Any = {p.py_default}" if p.has_default else f"{p.name}: Any")
+        if self.saves_to_file:
+            parts += ["*", "saveTo: Any = None"]  # Python only: stream the raw answer into a file
         return ", ".join(parts)
+
+    @property
+    def saves_to_file(self) -> bool:
+        return self.request is not None and self.request.raw_file and not self.request.return_url
 
     @property
     def js_signature(self) -> str:

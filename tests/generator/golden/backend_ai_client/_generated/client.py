@@ -111,10 +111,13 @@ class Client(ClientCore):
         """
         return self._plain
 
-    def publicRaw(self, payload: Any) -> Any:
+    def publicRaw(self, payload: Any, *, saveTo: Any = None) -> Any:
         """publicRaw: PUT /raw
 
         Unsigned, raw bytes, constant timeout and retry, whole-param body.
+
+        Python only: ``saveTo=PATH`` streams the answer into that file (written
+        atomically) and returns its ``pathlib.Path`` instead of the bytes.
         """
         _path = self._path("/raw", {})
         _query: dict[str, Any] = {}
@@ -130,6 +133,7 @@ class Client(ClientCore):
             signal=None,
             timeout=15000,
             retry=2,
+            saveTo=saveTo,
         )
 
     def sendFile(self, path: Any, fs: Any) -> Any:
