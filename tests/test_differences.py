@@ -175,3 +175,26 @@ def test_passwords_never_reach_error_fields(scripted_server: ScriptedServer) -> 
     shown = repr(err) + str(err) + repr(err.to_dict())
     assert "Pa55" not in shown
     assert err.requestParameters == '{"old_password":"<hidden>","new_password":"<hidden>","new_password2":"<hidden>"}'
+
+
+def test_session_template_list_sends_one_query_string(scripted_server: ScriptedServer) -> None:
+    # JS: `?all=true` then `?group_id=${groupId}` appended with a second '?'.
+    client = ai.Client(ai.ClientConfig(ACCESS_KEY, SECRET_KEY, scripted_server.endpoint))
+    scripted_server.reset()
+    scripted_server.script(Reply.json(200, "[]"))
+    assert client.sessionTemplate.list(True, "g-1") == []
+    [rec] = scripted_server.take(signed=True)
+    assert rec.raw_path == "/template/session?all=true&group_id=g-1"
+
+
+def test_raw_query_values_are_encoded_in_namespaces(scripted_server: ScriptedServer) -> None:
+    # JS: `?group=${group}` raw, so a null group is sent as the text 'null'.
+    client = ai.Client(ai.ClientConfig(ACCESS_KEY, SECRET_KEY, scripted_server.endpoint))
+    scripted_server.reset()
+    scripted_server.always(Reply.json(200, "{}"))
+    client.scalingGroup.list("my group&x")
+    client.scalingGroup.list(None)
+    first, second = scripted_server.take(signed=True)
+    scripted_server.always(None)
+    assert first.raw_path == "/scaling-groups?group=my%20group%26x"
+    assert second.raw_path == "/scaling-groups?group="
