@@ -323,10 +323,15 @@ class UtilsBase:
           ``'GiB'``, ``None``): returns ``False``.
         * a ``defaultUnit`` JS does not know counts as one step below ``b``
           (``changeBinaryUnit(1, 'b', 'x')`` is ``1/1024``).
-        * text that is not a number after the unit is removed (``"abc"``,
-          ``"1.5 g"`` gives ``1.5`` bytes since only the ``*iB`` spellings
-          count after a space) follows JS ``Number()``: NaN, or the number.
-        * unit letters are case-sensitive: ``"1G"`` is NaN.
+        * after a space only the ``*iB`` spellings count, and the rest of the
+          text after the first space is dropped: ``"1.5 g"`` is 1.5 in
+          ``defaultUnit``, ``"1 GiB extra"`` is 1 GiB.
+        * the number is read with JS ``Number()`` once the unit is removed:
+          ``"abc"`` and ``"1G"`` (unit letters are case-sensitive) give NaN,
+          ``""`` gives 0, ``"0x10k"`` 16 KiB, ``"Infinity"`` infinity;
+          ``True`` reads as ``"true"`` (NaN) and a list as its
+          comma-joined text, as ``value.toString()`` does.
+        * ``-0.0`` is printed as ``"0"`` first, so the result is ``0.0``.
 
         Raises TypeError where JS throws: ``value`` is ``None`` (with a known
         ``targetUnit``), or an object with its own ``toString`` key.
