@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._core import _js_less
 from .._errors import BackendAIError
+from .._jsjson import UNDEFINED, truthy
+from .._recipe import _read
 from .._result import JSObject
 
 if TYPE_CHECKING:
@@ -46,18 +48,19 @@ def check_login(client: "Client") -> Any:
     rqst = client.newSignedRequest("POST", "/server/login-check", None)
     try:
         result = client._wrapWithPromise(rqst, operation="check_login")
-    except BackendAIError as err:
-        log.info("check_login failed: %s", err.message)  # JS logs the error and resolves false
+        if _read(result, "authenticated") is True:
+            access_key = _read(_read(result, "data"), "access_key")  # JS: a TypeError without data
+            client._config._accessKey = access_key
+            client._config._session_id = _read(result, "session_id")
+    except (BackendAIError, TypeError) as err:
+        log.info("check_login failed: %s", getattr(err, "message", err))  # JS logs it and resolves false
         return False
-    if isinstance(result, JSObject) and result.get("authenticated") is True:
-        data = result.get("data") or {}
-        client._config._accessKey = data.get("access_key")
-        client._config._session_id = result.get("session_id")
-    return result.get("authenticated") if isinstance(result, dict) else None
+    authenticated = _read(result, "authenticated")
+    return None if authenticated is UNDEFINED else authenticated
 
 
-def _login_failure(err: BackendAIError) -> Exception:
-    if err.statusCode == 429:
+def _login_failure(err: Exception) -> Exception:
+    if isinstance(err, BackendAIError) and err.statusCode == 429:
         return LoginError(err.description, "Too many failed login attempts.", err)
     return LoginError(
         "No manager found at API Endpoint.", "Authentication failed. Check information and manager status.", err
@@ -67,7 +70,7 @@ def _login_failure(err: BackendAIError) -> Exception:
 class LoginError(Exception):
     """What JS throws from login/token_login: an object with ``title`` and ``message``."""
 
-    def __init__(self, title: Any, message: str, cause: BackendAIError | None = None) -> None:
+    def __init__(self, title: Any, message: str, cause: Exception | None = None) -> None:
         super().__init__(message)
         self.title = title
         self.message = message
@@ -75,19 +78,18 @@ class LoginError(Exception):
 
 
 def _after_authentication(client: "Client", result: Any, *, refuse_monitor: bool) -> Any:
-    if not isinstance(result, dict):
-        return None
-    if result.get("authenticated") is True:
-        data = result.get("data") or {}
-        if refuse_monitor and isinstance(data, dict) and data.get("role") == "monitor":
+    """The JS flow after the login answer; a missing field raises TypeError as reading it does in JS."""
+    authenticated = _read(result, "authenticated")
+    if authenticated is True:
+        if refuse_monitor and _read(_read(result, "data"), "role") == "monitor":
             client.logout()
             return JSObject(fail_reason="Monitor user does not allow to login.")
         client.get_manager_version()
         return client.check_login()
-    if result.get("authenticated") is False:
-        data = result.get("data")
-        if isinstance(data, dict) and data.get("details"):
-            return JSObject(fail_reason=data["details"])
+    if authenticated is False:
+        data = _read(result, "data")
+        if truthy(data) and truthy(_read(data, "details")):
+            return JSObject(fail_reason=_read(data, "details"))
         return False
     return None
 
@@ -99,7 +101,7 @@ def login(client: "Client") -> Any:
     try:
         result = client._wrapWithPromise(rqst, operation="login")
         return _after_authentication(client, result, refuse_monitor=True)
-    except BackendAIError as err:
+    except (BackendAIError, TypeError, ValueError) as err:  # JS catches everything in this block
         raise _login_failure(err) from err
 
 
@@ -109,5 +111,5 @@ def token_login(client: "Client") -> Any:
     try:
         result = client._wrapWithPromise(rqst, operation="token_login")
         return _after_authentication(client, result, refuse_monitor=False)
-    except BackendAIError as err:
+    except (BackendAIError, TypeError, ValueError) as err:  # JS catches everything in this block
         raise _login_failure(err) from err
