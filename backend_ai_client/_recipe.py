@@ -193,14 +193,16 @@ def _at_least(offset: int, total: Any) -> bool:
 
 
 def gather_pages(
-    query: Callable[[Any], Any], variables_at: Callable[[int], Any], limit: Any, max_pages: int, list_field: str
+    query: Callable[[Any], Any], variables_at: Callable[[Any], Any], limit: Any, max_pages: int, list_field: str
 ) -> list[Any]:
     """JS's page loop: ``for (offset = 0; offset < max_pages * limit; offset += limit)``, gathering
     ``page[list_field].items`` and stopping after the page whose offset reaches its ``total_count``."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
-        raise ValueError(f"limit must be a whole number > 0, got {limit!r}")
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)):
+        raise TypeError(f"limit must be a number, got {type(limit).__name__}: {limit!r}")
     gathered: list[Any] = []
-    for offset in range(0, max_pages * limit, limit):
+    offset: float | int = 0
+    bound = max_pages * limit  # JS: no page at all when limit is 0, negative or NaN
+    while offset < bound:
         holder = _read(query(variables_at(offset)), list_field)
         items = _read(holder, "items")
         if not isinstance(items, (list, tuple, str)):
@@ -208,4 +210,5 @@ def gather_pages(
         gathered.extend(items)
         if _at_least(offset, _read(holder, "total_count")):
             break
+        offset += limit
     return gathered

@@ -284,10 +284,13 @@ class Client(ClientCore):
         """
         return self.destroy(sessionId, ownerKey)
 
-    def download(self, sessionId: Any, files: Any) -> Any:
+    def download(self, sessionId: Any, files: Any, *, saveTo: Any = None) -> Any:
         """download: GET {kernelPrefix}/{sessionId}/download
 
         Download files from the session (a tar archive, as bytes).
+
+        Python only: ``saveTo=PATH`` streams the answer into that file (written
+        atomically) and returns its ``pathlib.Path`` instead of the bytes.
         """
         _path = self._path("{kernelPrefix}/{sessionId}/download", {'sessionId': sessionId})
         _query: dict[str, Any] = {}
@@ -304,12 +307,16 @@ class Client(ClientCore):
             signal=None,
             timeout=0,
             retry=0,
+            saveTo=saveTo,
         )
 
-    def download_single(self, sessionId: Any, file: Any) -> Any:
+    def download_single(self, sessionId: Any, file: Any, *, saveTo: Any = None) -> Any:
         """download_single: GET {kernelPrefix}/{sessionId}/download_single
 
         Download a single file from the session, as bytes.
+
+        Python only: ``saveTo=PATH`` streams the answer into that file (written
+        atomically) and returns its ``pathlib.Path`` instead of the bytes.
         """
         _path = self._path("{kernelPrefix}/{sessionId}/download_single", {'sessionId': sessionId})
         _query: dict[str, Any] = {}
@@ -326,6 +333,7 @@ class Client(ClientCore):
             signal=None,
             timeout=0,
             retry=0,
+            saveTo=saveTo,
         )
 
     def execute(self, sessionId: Any, runId: Any, mode: Any, code: Any, opts: Any = UNDEFINED) -> Any:
@@ -611,10 +619,13 @@ class Client(ClientCore):
         """
         return self.execute(sessionId, runId, mode, code, {})
 
-    def shutdown_service(self, sessionId: Any, service_name: Any) -> Any:
+    def shutdown_service(self, sessionId: Any, service_name: Any, *, saveTo: Any = None) -> Any:
         """shutdown_service: POST {kernelPrefix}/{sessionId}/shutdown-service
 
         Shut down a service (an app) running in the session.
+
+        Python only: ``saveTo=PATH`` streams the answer into that file (written
+        atomically) and returns its ``pathlib.Path`` instead of the bytes.
         """
         _path = self._path("{kernelPrefix}/{sessionId}/shutdown-service", {'sessionId': sessionId})
         _query: dict[str, Any] = {}
@@ -631,6 +642,7 @@ class Client(ClientCore):
             signal=None,
             timeout=0,
             retry=0,
+            saveTo=saveTo,
         )
 
     def signout(self, userid: Any, password: Any) -> Any:

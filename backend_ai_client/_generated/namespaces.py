@@ -14,13 +14,10 @@ from typing import TYPE_CHECKING, Any
 from .. import _recipe as _r
 from .._core import FormData
 from .._jsjson import UNDEFINED
-from .._hooks import computeSession as _hooks_computeSession
 from .._hooks import enterprise as _hooks_enterprise
 from .._hooks import image as _hooks_image
-from .._hooks import keypair as _hooks_keypair
 from .._hooks import maintenance as _hooks_maintenance
 from .._hooks import resources as _hooks_resources
-from .._hooks import user as _hooks_user
 from .._hooks import vfolder as _hooks_vfolder
 from .._utils import UtilsBase
 
@@ -175,31 +172,69 @@ class ComputeSession:
         self.client = client
 
     def get(self, fields: Any = None, sessionUuid: Any = '') -> Any:
-        """get: GraphQL query (POST /admin/graphql) (hand-written hook)
+        """get: GraphQL query (POST /admin/graphql)
 
         Describe one session by its UUID with the requested fields (session_name is sent as sess_id on API v4 and older).
         """
         if fields is None:
             fields = ['id', 'session_name', 'lang', 'created_at', 'terminated_at', 'status', 'status_info', 'occupied_slots', 'cpu_used', 'io_read_bytes', 'io_write_bytes']
-        return _hooks_computeSession.get(self, fields, sessionUuid)
+        fields = self.client._updateFieldCompatibilityByAPIVersion(fields)
+        _document = 'query($session_uuid: UUID!) {\n      compute_session(id:$session_uuid) {\n        ' + _r.gql_join(fields) + '\n      }\n    }'
+        _variables: Any = {}
+        _r.put(_variables, ('session_uuid',), sessionUuid)
+        return self.client.query(_document, _variables, None, 0, 0)
 
     def list(self, fields: Any = None, status: Any = 'RUNNING', accessKey: Any = '', limit: Any = 30, offset: Any = 0, group: Any = '', timeout: Any = 0) -> Any:
-        """list: GraphQL query (POST /admin/graphql) (hand-written hook)
+        """list: GraphQL query (POST /admin/graphql)
 
         List one page of sessions (limit items from offset) in the given status with the requested fields, optionally only those of one access key or group. On API v4 and older session_name is sent as sess_id (the list is changed in place, as in JS). timeout is in milliseconds.
         """
         if fields is None:
             fields = ['id', 'name', 'image', 'created_at', 'terminated_at', 'status', 'status_info', 'occupied_slots', 'containers {live_stat last_stat}']
-        return _hooks_computeSession.list(self, fields, status, accessKey, limit, offset, group, timeout)
+        fields = self.client._updateFieldCompatibilityByAPIVersion(fields)
+        _document = 'query($limit:Int!, $offset:Int!, $ak:String, $group_id:String, $status:String) {\n      compute_session_list(limit:$limit, offset:$offset, access_key:$ak, group_id:$group_id, status:$status) {\n        items { ' + _r.gql_join(fields) + '}\n        total_count\n      }\n    }'
+        _variables: Any = {}
+        _r.put(_variables, ('limit',), limit)
+        _r.put(_variables, ('offset',), offset)
+        _r.put(_variables, ('status',), status)
+        if not (_r.loose_equals(accessKey, '')):
+            _r.put(_variables, ('ak',), accessKey)
+        if not (_r.loose_equals(group, '')):
+            _r.put(_variables, ('group_id',), group)
+        return self.client.query(_document, _variables, None, timeout, 0)
 
     def listAll(self, fields: Any = None, status: Any = 'RUNNING,RESTARTING,TERMINATING,PENDING,SCHEDULED,PREPARING,PULLING,TERMINATED,CANCELLED,ERROR', accessKey: Any = '', limit: Any = 100, offset: Any = 0, group: Any = '', timeout: Any = 0) -> Any:
-        """listAll: GraphQL query per page (POST /admin/graphql) (hand-written hook)
+        """listAll: GraphQL query (POST /admin/graphql)
 
-        List the sessions of every page (limit per page, at most ten pages) in the given statuses and return their items as one list. As in JS, offset is ignored (paging starts at 0), accessKey is sent as an access_key variable the query does not use, and a page past the total is fetched before stopping.
+        List the sessions of every page (limit per page, at most ten pages) in the given statuses and return their items as one list. As in JS, offset is ignored (paging starts at 0), accessKey is sent as an access_key variable the query does not use, and a page past the total is fetched before stopping. On managers without avoid-hol-blocking status must be text (JS throws otherwise).
         """
         if fields is None:
             fields = ['id', 'name', 'image', 'created_at', 'terminated_at', 'status', 'status_info', 'occupied_slots', 'containers {live_stat last_stat}']
-        return _hooks_computeSession.listAll(self, fields, status, accessKey, limit, offset, group, timeout)
+        fields = self.client._updateFieldCompatibilityByAPIVersion(fields)
+        if not ((self.client.supports('avoid-hol-blocking') or _r.strict_equals(_r.concat(status), status))):
+            raise _r.ConfigurationError("computeSession.listAll: status must be a comma-separated string such as 'RUNNING,TERMINATED' (on managers without avoid-hol-blocking JS 21.3.1 calls status.replace and throws a TypeError for anything else)")
+        _document = 'query($limit:Int!, $offset:Int!, $ak:String, $group_id:String, $status:String) {\n      compute_session_list(limit:$limit, offset:$offset, access_key:$ak, group_id:$group_id, status:$status) {\n        items { ' + _r.gql_join(fields) + '}\n        total_count\n      }\n    }'
+        _limit = limit
+
+        def _variables_at(_offset: int) -> Any:
+            _variables: Any = {}
+            _r.put(_variables, ('limit',), limit)
+            _r.put(_variables, ('offset',), _offset)
+            _r.put(_variables, ('status',), status)
+            if not (_r.loose_equals(accessKey, '')):
+                _r.put(_variables, ('access_key',), accessKey)
+            if not (_r.loose_equals(group, '')):
+                _r.put(_variables, ('group_id',), group)
+            return _variables
+
+        _items = _r.gather_pages(
+            lambda _variables: self.client.query(_document, _variables, None, timeout, 0),
+            _variables_at,
+            _limit,
+            10,
+            "compute_session_list",
+        )
+        return _items
 
     def total_count(self, status: Any = 'RUNNING', accessKey: Any = '', limit: Any = 1, offset: Any = 0, group: Any = '') -> Any:
         """total_count: GraphQL query (POST /admin/graphql)
@@ -211,9 +246,9 @@ class ComputeSession:
         _r.put(_variables, ('limit',), limit)
         _r.put(_variables, ('offset',), offset)
         _r.put(_variables, ('status',), status)
-        if not (_r.strict_equals(accessKey, '')):
+        if not (_r.loose_equals(accessKey, '')):
             _r.put(_variables, ('ak',), accessKey)
-        if not (_r.strict_equals(group, '')):
+        if not (_r.loose_equals(group, '')):
             _r.put(_variables, ('group_id',), group)
         return self.client.query(_document, _variables, None, 0, 0)
 
@@ -341,16 +376,17 @@ class Group:
         """
         if fields is None:
             fields = ['id', 'name', 'description', 'is_active', 'created_at', 'modified_at', 'domain_name']
-        _document: str
-        _variables: Any = {}
         if (_r.is_true(_r.attr(self.client, 'is_admin')) and not (_r.strict_equals(domain_name, False))):
             _document = 'query($domain_name: String, $is_active:Boolean) {  groups(domain_name: $domain_name, is_active:$is_active) { ' + _r.gql_join(fields) + ' }}'
+            _variables: Any = {}
             _r.put(_variables, ('is_active',), is_active)
             _r.put(_variables, ('domain_name',), domain_name)
+            return self.client.query(_document, _variables, None, 0, 0)
         else:
             _document = 'query($is_active:Boolean) {  groups(is_active:$is_active) { ' + _r.gql_join(fields) + ' }}'
+            _variables: Any = {}
             _r.put(_variables, ('is_active',), is_active)
-        return self.client.query(_document, _variables, None, 0, 0)
+            return self.client.query(_document, _variables, None, 0, 0)
 
 
 class ContainerImage:
@@ -360,11 +396,27 @@ class ContainerImage:
         self.client = client
 
     def get(self, registry: Any, image: Any, tag: Any) -> Any:
-        """get: POST /config/get (hand-written hook)
+        """get: POST /config/get
 
         Read the resource limits of an image (POST /config/get with the images/REGISTRY/IMAGE/TAG/resource/ prefix).
         """
-        return _hooks_image.get(self, registry, image, tag)
+        _path = self.client._path("/config/get", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('key',), _r.concat('images/', _r.replace_first(registry, ':', '%3A'), '/', image, '/', tag, '/resource/'))
+        _r.put(_body, ('prefix',), True)
+        return self.client._call(
+            "image.get",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
 
     def install(self, name: Any, resource: Any = None, registry: Any = 'index.docker.io') -> Any:
         """install: create a session, then destroy it (hand-written hook)
@@ -382,25 +434,44 @@ class ContainerImage:
         """
         if fields is None:
             fields = ['name', 'tag', 'registry', 'digest', 'installed', 'labels { key value }', 'resource_limits { key min max }']
-        _document: str
-        _variables: Any = {}
         if (self.client.supports('system-images') and _r.is_true(installed_only)):
             _document = 'query($installed:Boolean) {  images(is_installed:$installed) { ' + _r.gql_join(fields) + ' }}'
+            _variables: Any = {}
             _r.put(_variables, ('installed',), installed_only)
             _r.put(_variables, ('is_operation',), system_images)
+            return self.client.query(_document, _variables, None, 0, 0)
         elif self.client.supports('system-images'):
             _document = 'query {  images { ' + _r.gql_join(fields) + ' }}'
+            _variables: Any = {}
             _r.put(_variables, ('is_operation',), system_images)
+            return self.client.query(_document, _variables, None, 0, 0)
         else:
             _document = 'query {  images { ' + _r.gql_join(fields) + ' }}'
-        return self.client.query(_document, _variables, None, 0, 0)
+            _variables: Any = {}
+            return self.client.query(_document, _variables, None, 0, 0)
 
     def modifyLabel(self, registry: Any, image: Any, tag: Any, key: Any, value: Any) -> Any:
-        """modifyLabel: POST /config/set (hand-written hook)
+        """modifyLabel: POST /config/set
 
         Set one label of an image (POST /config/set on images/REGISTRY/IMAGE/TAG/labels/KEY).
         """
-        return _hooks_image.modifyLabel(self, registry, image, tag, key, value)
+        _path = self.client._path("/config/set", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('key',), _r.concat('images/', _r.replace_first(registry, ':', '%3A'), '/', _r.replace_first(image, '/', '%2F'), '/', _r.replace_first(tag, '/', '%2F'), '/labels/', key))
+        _r.put(_body, ('value',), value)
+        return self.client._call(
+            "image.modifyLabel",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
 
     def modifyResource(self, registry: Any, image: Any, tag: Any, input: Any) -> Any:
         """modifyResource: POST /config/set (one per value) (hand-written hook)
@@ -410,11 +481,11 @@ class ContainerImage:
         return _hooks_image.modifyResource(self, registry, image, tag, input)
 
     def uninstall(self, name: Any = UNDEFINED, registry: Any = 'index.docker.io') -> Any:
-        """uninstall: no request (hand-written hook)
+        """uninstall: no request: always false
 
         Not implemented by the JS SDK: always returns False without a request.
         """
-        return _hooks_image.uninstall(self, name, registry)
+        return False
 
 
 class Keypair:
@@ -455,23 +526,75 @@ class Keypair:
         """
         if fields is None:
             fields = ['access_key', 'secret_key', 'is_active', 'is_admin', 'user_id', 'created_at', 'last_used', 'concurrency_limit', 'concurrency_used', 'rate_limit', 'num_queries', 'resource_policy']
-        _document: str
-        _variables: Any = {}
         if _r.truthy(_r.attr(self.client, 'is_admin')):
             _document = 'query($access_key: String!) {  keypair(access_key: $access_key) {    ' + _r.gql_join(fields) + '  }}'
+            _variables: Any = {}
             _r.put(_variables, ('access_key',), accessKey)
+            return self.client.query(_document, _variables, None, 0, 0)
         else:
             _document = 'query {  keypair {    ' + _r.gql_join(fields) + '  }}'
-        return self.client.query(_document, _variables, None, 0, 0)
+            _variables: Any = {}
+            return self.client.query(_document, _variables, None, 0, 0)
 
     def list(self, userId: Any = None, fields: Any = None, isActive: Any = True) -> Any:
-        """list: hand-written hook
+        """list: GraphQL query (POST /admin/graphql)
 
         List the keypairs of the user userId (an admin without userId: every keypair) filtered by isActive, as {keypairs: [...]}. On API v5+ the pages of 100 are fetched one by one, at most 1000 keypairs.
         """
         if fields is None:
             fields = ['access_key', 'is_active', 'is_admin', 'user_id', 'created_at', 'last_used', 'concurrency_used', 'rate_limit', 'num_queries', 'resource_policy']
-        return _hooks_keypair.list(self, userId, fields, isActive)
+        if (_r.js_less(self.client._apiVersionMajor, 5) and _r.truthy(_r.attr(self.client, 'is_admin')) and not (_r.not_null(userId))):
+            _document = '\n        query($is_active: Boolean) {\n          keypairs(is_active: $is_active) {\n            ' + _r.gql_join(fields) + '\n          }\n        }\n      '
+            _variables: Any = {}
+            _r.put(_variables, ('email',), _r.js_or(lambda: userId, lambda: _r.attr(self.client, 'email')))
+            _r.put(_variables, ('is_active',), isActive)
+            return self.client.query(_document, _variables, None, 0, 0)
+        elif _r.js_less(self.client._apiVersionMajor, 5):
+            _document = '\n        query($email: String!, $is_active: Boolean) {\n          keypairs(email: $email, is_active: $is_active) {\n            ' + _r.gql_join(fields) + '\n          }\n        }\n      '
+            _variables: Any = {}
+            _r.put(_variables, ('email',), _r.js_or(lambda: userId, lambda: _r.attr(self.client, 'email')))
+            _r.put(_variables, ('is_active',), isActive)
+            return self.client.query(_document, _variables, None, 0, 0)
+        elif (_r.truthy(_r.attr(self.client, 'is_admin')) and not (_r.not_null(userId))):
+            _document = '\n        query($offset:Int!, $limit:Int!, $is_active: Boolean) {\n          keypair_list(offset:$offset, limit:$limit, is_active: $is_active) {\n            items { ' + _r.gql_join(fields) + ' }\n            total_count\n          }\n        }\n      '
+            _limit = 100
+
+            def _variables_at(_offset: int) -> Any:
+                _variables: Any = {}
+                _r.put(_variables, ('offset',), _offset)
+                _r.put(_variables, ('limit',), _limit)
+                _r.put(_variables, ('email',), _r.js_or(lambda: userId, lambda: _r.attr(self.client, 'email')))
+                _r.put(_variables, ('is_active',), isActive)
+                return _variables
+
+            _items = _r.gather_pages(
+                lambda _variables: self.client.query(_document, _variables, None, 0, 0),
+                _variables_at,
+                _limit,
+                10,
+                "keypair_list",
+            )
+            return _r.JSObject(keypairs=_items)
+        else:
+            _document = '\n        query($offset:Int!, $limit:Int!, $email: String!, $is_active: Boolean) {\n          keypair_list(offset:$offset, limit:$limit, email: $email, is_active: $is_active) {\n            items { ' + _r.gql_join(fields) + ' }\n            total_count\n          }\n        }\n      '
+            _limit = 100
+
+            def _variables_at(_offset: int) -> Any:
+                _variables: Any = {}
+                _r.put(_variables, ('offset',), _offset)
+                _r.put(_variables, ('limit',), _limit)
+                _r.put(_variables, ('email',), _r.js_or(lambda: userId, lambda: _r.attr(self.client, 'email')))
+                _r.put(_variables, ('is_active',), isActive)
+                return _variables
+
+            _items = _r.gather_pages(
+                lambda _variables: self.client.query(_document, _variables, None, 0, 0),
+                _variables_at,
+                _limit,
+                10,
+                "keypair_list",
+            )
+            return _r.JSObject(keypairs=_items)
 
     def mutate(self, accessKey: Any, input: Any) -> Any:
         """mutate: GraphQL mutation (POST /admin/graphql)
@@ -499,19 +622,49 @@ class Maintenance:
         """
         return _hooks_maintenance.attach_background_task(self, task_id)
 
-    def recalculate_usage(self) -> Any:
-        """recalculate_usage: POST /resource/recalculate-usage (hand-written hook)
+    def recalculate_usage(self, *, saveTo: Any = None) -> Any:
+        """recalculate_usage: POST {urlPrefix}/recalculate-usage
 
         Superadmins only: recompute the resource usage the manager keeps (1-minute timeout); the answer comes back as raw bytes, as in JS. For anyone else it returns None without a request, as JS resolves undefined.
+
+        Python only: ``saveTo=PATH`` streams the answer into that file (written
+        atomically) and returns its ``pathlib.Path`` instead of the bytes.
         """
-        return _hooks_maintenance.recalculate_usage(self)
+        if not (_r.is_true(_r.attr(self.client, 'is_superadmin'))):
+            return None
+        _path = self.client._path("{urlPrefix}/recalculate-usage", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _body = None
+        return self.client._call(
+            "maintenance.recalculate_usage",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=True,
+            signal=None,
+            timeout=60000,
+            retry=0,
+            saveTo=saveTo,
+        )
 
     def rescan_images(self, registry: Any = '') -> Any:
-        """rescan_images: GraphQL mutation (POST /admin/graphql) (hand-written hook)
+        """rescan_images: GraphQL mutation (POST /admin/graphql)
 
         Admins only (otherwise False without a request): rescan one registry (given URL-encoded, as in its config key; it is decoded before sending) or every registry when empty. The answer carries ok, msg and the background task_id; the call waits up to 10 minutes.
         """
-        return _hooks_maintenance.rescan_images(self, registry)
+        if not (_r.is_true(_r.attr(self.client, 'is_admin'))):
+            return False
+        if not (_r.strict_equals(registry, '')):
+            _document = 'mutation($registry: String) {  rescan_images(registry: $registry) {    ok msg task_id   }}'
+            _variables: Any = {}
+            _r.put(_variables, ('registry',), _r.decode_uri_component(registry))
+            return self.client.query(_document, _variables, None, 600000, 0)
+        else:
+            _document = 'mutation {  rescan_images {    ok msg task_id   }}'
+            _variables: Any = {}
+            return self.client.query(_document, _variables, None, 600000, 0)
 
 
 class Registry:
@@ -628,15 +781,16 @@ class ResourcePolicy:
         """
         if fields is None:
             fields = ['name', 'created_at', 'default_for_unspecified', 'total_resource_slots', 'max_concurrent_sessions', 'max_containers_per_session', 'max_vfolder_count', 'max_vfolder_size', 'allowed_vfolder_hosts', 'idle_timeout']
-        _document: str
-        _variables: Any = {}
         if _r.strict_equals(name, None):
             _document = 'query {  keypair_resource_policies { ' + _r.gql_join(fields) + ' }}'
+            _variables: Any = {}
             _r.put(_variables, ('n',), name)
+            return self.client.query(_document, _variables, None, 0, 0)
         else:
             _document = 'query($n:String!) {  keypair_resource_policy(name: $n) { ' + _r.gql_join(fields) + ' }}'
+            _variables: Any = {}
             _r.put(_variables, ('n',), name)
-        return self.client.query(_document, _variables, None, 0, 0)
+            return self.client.query(_document, _variables, None, 0, 0)
 
     def mutate(self, name: Any = None, input: Any = UNDEFINED) -> Any:
         """mutate: GraphQL mutation (POST /admin/graphql)
@@ -1127,23 +1281,69 @@ class User:
         """
         if fields is None:
             fields = ['email', 'username', 'password', 'need_password_change', 'full_name', 'description', 'is_active', 'domain_name', 'role', 'groups {id name}']
-        _document: str
-        _variables: Any = {}
         if _r.is_true(_r.attr(self.client, 'is_admin')):
             _document = 'query($email:String) {  user (email:$email) { ' + _r.gql_join(fields) + ' }}'
+            _variables: Any = {}
             _r.put(_variables, ('email',), email)
+            return self.client.query(_document, _variables, None, 0, 0)
         else:
             _document = 'query {  user { ' + _r.gql_join(fields) + ' }}'
-        return self.client.query(_document, _variables, None, 0, 0)
+            _variables: Any = {}
+            return self.client.query(_document, _variables, None, 0, 0)
 
     def list(self, is_active: Any = True, fields: Any = None) -> Any:
-        """list: hand-written hook
+        """list: GraphQL query (POST /admin/graphql)
 
         List the users (an admin: filtered by is_active) with the given fields, as {users: [...]}. On API v5+ the pages of 100 are fetched one by one, at most 1000 users.
         """
         if fields is None:
             fields = ['username', 'password', 'need_password_change', 'full_name', 'description', 'is_active', 'domain_name', 'role', 'groups {id name}']
-        return _hooks_user.list(self, is_active, fields)
+        if (_r.js_less(self.client._apiVersionMajor, 5) and _r.truthy(_r.attr(self.client, 'is_admin'))):
+            _document = '\n        query($is_active:Boolean) {\n          users(is_active:$is_active) { ' + _r.gql_join(fields) + ' }\n        }\n      '
+            _variables: Any = {}
+            _r.put(_variables, ('is_active',), is_active)
+            return self.client.query(_document, _variables, None, 0, 0)
+        elif _r.js_less(self.client._apiVersionMajor, 5):
+            _document = '\n        query {\n          users { ' + _r.gql_join(fields) + ' }\n        }\n      '
+            _variables: Any = {}
+            return self.client.query(_document, _variables, None, 0, 0)
+        elif _r.truthy(_r.attr(self.client, 'is_admin')):
+            _document = '\n        query($offset:Int!, $limit:Int!, $is_active:Boolean) {\n          user_list(offset:$offset, limit:$limit, is_active:$is_active) {\n            items { ' + _r.gql_join(fields) + ' }\n            total_count\n          }\n        }\n      '
+            _limit = 100
+
+            def _variables_at(_offset: int) -> Any:
+                _variables: Any = {}
+                _r.put(_variables, ('offset',), _offset)
+                _r.put(_variables, ('limit',), _limit)
+                _r.put(_variables, ('is_active',), is_active)
+                return _variables
+
+            _items = _r.gather_pages(
+                lambda _variables: self.client.query(_document, _variables, None, 0, 0),
+                _variables_at,
+                _limit,
+                10,
+                "user_list",
+            )
+            return _r.JSObject(users=_items)
+        else:
+            _document = '\n        query($offset:Int!, $limit:Int!) {\n          user_list(offset:$offset, limit:$limit) {\n            items { ' + _r.gql_join(fields) + ' }\n            total_count\n          }\n        }\n      '
+            _limit = 100
+
+            def _variables_at(_offset: int) -> Any:
+                _variables: Any = {}
+                _r.put(_variables, ('offset',), _offset)
+                _r.put(_variables, ('limit',), _limit)
+                return _variables
+
+            _items = _r.gather_pages(
+                lambda _variables: self.client.query(_document, _variables, None, 0, 0),
+                _variables_at,
+                _limit,
+                10,
+                "user_list",
+            )
+            return _r.JSObject(users=_items)
 
     def update(self, email: Any = None, input: Any = UNDEFINED) -> Any:
         """update: GraphQL mutation (POST /admin/graphql)
@@ -1461,10 +1661,13 @@ class VFolder:
         """
         return _hooks_vfolder.download(self, file, name, archive, noCache)
 
-    def download_with_token(self, token: Any = '') -> Any:
+    def download_with_token(self, token: Any = '', *, saveTo: Any = None) -> Any:
         """download_with_token: GET {urlPrefix}/_/download_with_token
 
         Download, as bytes, the file a download token was issued for.
+
+        Python only: ``saveTo=PATH`` streams the answer into that file (written
+        atomically) and returns its ``pathlib.Path`` instead of the bytes.
         """
         _path = self.client._path("{urlPrefix}/_/download_with_token", {}, owner=self)
         _query: dict[str, Any] = {}
@@ -1481,14 +1684,31 @@ class VFolder:
             signal=None,
             timeout=0,
             retry=0,
+            saveTo=saveTo,
         )
 
     def get_download_url_with_token(self, token: Any = '') -> Any:
-        """get_download_url_with_token: hand-written hook
+        """get_download_url_with_token: GET {urlPrefix}/_/download_with_token
 
         Return the URL that downloads the file of a download token (through the webserver's /func prefix in SESSION mode); sends nothing.
         """
-        return _hooks_vfolder.get_download_url_with_token(self, token)
+        _path = self.client._path("{urlPrefix}/_/download_with_token", {}, owner=self)
+        _query: dict[str, Any] = {}
+        _r.put(_query, ('token',), token)
+        _body = None
+        return self.client._call(
+            "vfolder.get_download_url_with_token",
+            "GET",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+            returnUrl=True,
+        )
 
     def info(self, name: Any = None) -> Any:
         """info: GET {urlPrefix}/{name}
@@ -1744,11 +1964,26 @@ class VFolder:
         )
 
     def rename(self, new_name: Any = None) -> Any:
-        """rename: POST {urlPrefix}/{name}/rename (hand-written hook)
+        """rename: POST {urlPrefix}/{name}/rename
 
         Rename the virtual folder named by this object's name attribute to new_name.
         """
-        return _hooks_vfolder.rename(self, new_name)
+        _path = self.client._path("{urlPrefix}/{name}/rename", {'name': self.name}, owner=self)
+        _query: dict[str, Any] = {}
+        _body: Any = {}
+        _r.put(_body, ('new_name',), new_name)
+        return self.client._call(
+            "vfolder.rename",
+            "POST",
+            _path,
+            _query,
+            _body,
+            signed=True,
+            rawFile=False,
+            signal=None,
+            timeout=0,
+            retry=0,
+        )
 
     def rename_file(self, target_path: Any, new_name: Any, name: Any = None, is_dir: Any = False) -> Any:
         """rename_file: POST {urlPrefix}/{name}/rename_file

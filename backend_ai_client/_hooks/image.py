@@ -1,8 +1,9 @@
 """Hooks of ``client.image`` (JS ``ContainerImage``).
 
-The config keys of an image are text built from the arguments, with the
-registry's first ``:`` and the image's (and tag's) first ``/`` escaped, as JS
-``String.prototype.replace`` with a string pattern does.
+``modifyResource`` sends one request per slot and key of its input; its config
+keys are text built from the arguments, with the registry's first ``:`` and the
+image's first ``/`` escaped, as JS ``String.prototype.replace`` with a string
+pattern does. ``install`` starts and then destroys a session.
 """
 
 from __future__ import annotations
@@ -60,24 +61,6 @@ def modifyResource(ns: "ContainerImage", registry: Any, image: Any, tag: Any, in
     return results
 
 
-def modifyLabel(ns: "ContainerImage", registry: Any, image: Any, tag: Any, key: Any, value: Any) -> Any:
-    """Set the label ``key`` of the image to ``value``."""
-    registry = _replace_first(registry, ":", "%3A", "registry")
-    image = _replace_first(image, "/", "%2F", "image")
-    tag = _replace_first(tag, "/", "%2F", "tag")
-    body = {"key": f"images/{registry}/{image}/{tag}/labels/{js_string(key)}", "value": value}
-    rqst = ns.client.newSignedRequest("POST", "/config/set", body)
-    return ns.client._wrapWithPromise(rqst, operation="image.modifyLabel")
-
-
-def get(ns: "ContainerImage", registry: Any, image: Any, tag: Any) -> Any:
-    """Read every config value under the image's resource prefix."""
-    registry = _replace_first(registry, ":", "%3A", "registry")
-    body = {"key": f"images/{registry}/{js_string(image)}/{js_string(tag)}/resource/", "prefix": True}
-    rqst = ns.client.newSignedRequest("POST", "/config/get", body)
-    return ns.client._wrapWithPromise(rqst, operation="image.get")
-
-
 def install(ns: "ContainerImage", name: Any, resource: Any, registry: Any) -> Any:
     """Pull the image onto the agents: start a session with it, then destroy that session."""
     client = ns.client
@@ -91,8 +74,3 @@ def install(ns: "ContainerImage", name: Any, resource: Any, registry: Any) -> An
         resource = {"cpu": "1", "mem": "512m"}
     client.createIfNotExists(registry + js_string(name), session_id, resource, 600000)
     return client.destroy(session_id)
-
-
-def uninstall(ns: "ContainerImage", name: Any, registry: Any) -> Any:
-    """Not implemented by JS 21.3.1 (the feature is disabled there): always False, no request."""
-    return False

@@ -22,66 +22,13 @@ import requests
 import urllib3
 
 from .._core import ERR_RESPONSE, ERR_SERVER, _cause_text, _Failure, _utf8_text
-from .._jsjson import js_string, querystring_stringify
+from .._jsjson import querystring_stringify
 from .._result import JSObject, parse_json
 
 if TYPE_CHECKING:
     from .._generated.namespaces import Maintenance
 
 _OPERATION = "maintenance.attach_background_task"
-_RESCAN = "mutation($registry: String) {  rescan_images(registry: $registry) {    ok msg task_id   }}"
-_RESCAN_ALL = "mutation {  rescan_images {    ok msg task_id   }}"
-
-
-# -- rescan_images / recalculate_usage -------------------------------------------------
-_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-
-
-def _decode_uri_component(text: str) -> str:
-    """JS ``decodeURIComponent``: every %XX sequence as UTF-8; malformed input raises ValueError (JS URIError)."""
-    out = []
-    pos = 0
-    for m in _PERCENT_RUN.finditer(text):
-        if "%" in text[pos:m.start()]:
-            raise ValueError(f"URI malformed: {text!r}")
-        out.append(text[pos:m.start()])
-        raw = bytes(int(m.group(0)[i + 1:i + 3], 16) for i in range(0, len(m.group(0)), 3))
-        try:
-            out.append(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise ValueError(f"URI malformed: {text!r}") from None
-        pos = m.end()
-    if "%" in text[pos:]:
-        raise ValueError(f"URI malformed: {text!r}")
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def rescan_images(ns: "Maintenance", registry: Any) -> Any:
-    """Rescan one registry (URL-encoded name, decoded here as JS does) or all of them; admins only."""
-    client = ns.client
-    if getattr(client, "is_admin", None) is not True:
-        return False
-    if registry != "" or not isinstance(registry, str):  # JS registry !== ''
-        q = _RESCAN
-        v: dict[str, Any] = {"registry": _decode_uri_component(js_string(registry))}
-    else:
-        q = _RESCAN_ALL
-        v = {}
-    return client.query(q, v, None, 600 * 1000)
-
-
-def recalculate_usage(ns: "Maintenance") -> Any:
-    """Recompute the usage statistics; superadmins only (JS resolves undefined otherwise: None).
-
-    JS passes ``rawFile=null`` to ``_wrapWithPromise``, which only parses JSON for
-    ``rawFile === false``: the answer comes back as raw bytes, and so it does here.
-    """
-    client = ns.client
-    if getattr(client, "is_superadmin", None) is not True:
-        return None
-    return client._call("maintenance.recalculate_usage", "POST", f"{ns.urlPrefix}/recalculate-usage", None, None,
-                        rawFile=True, timeout=60 * 1000)
 
 
 # -- attach_background_task ------------------------------------------------------------

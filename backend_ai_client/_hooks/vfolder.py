@@ -63,17 +63,6 @@ def create(ns: "VFolder", name: Any, host: Any = "", group: Any = "", usageMode:
     return client._call("vfolder.create", "POST", path, None, None if body is UNDEFINED else body)
 
 
-def rename(ns: "VFolder", new_name: Any = None) -> Any:
-    """Rename the folder named by the object's ``name`` attribute to ``new_name``.
-
-    The attribute is encoded as one path segment, as parameters are (a
-    ``None`` name reads ``null``, as JS interpolates it).
-    """
-    client = ns.client
-    path = client._path("{urlPrefix}/{name}/rename", {"name": ns.name}, owner=ns)
-    return client._call("vfolder.rename", "POST", path, None, {"new_name": new_name})
-
-
 def _size_of(fs: Any, path: Any) -> Any:
     """JS ``fs.size`` for the values Python callers hold instead of a browser ``File``."""
     if isinstance(fs, Mapping):
@@ -180,14 +169,3 @@ def _fetch_unsigned(ns: "VFolder", url: str, operation: str) -> bytes:
     except _Failure as failure:
         cause = failure.cause if isinstance(failure.cause, BaseException) else None
         raise client._to_error(rqst, failure, operation) from cause
-
-
-def get_download_url_with_token(ns: "VFolder", token: Any = "") -> str:
-    """The URL that downloads the file of a download token; nothing is sent.
-
-    In SESSION mode the URL goes through the webserver's ``/func`` prefix.
-    """
-    client = ns.client
-    query = querystring_stringify({"token": token})
-    prefix = client._config.endpoint + ("/func" if client._config.connectionMode == "SESSION" else "")
-    return f"{prefix}{ns.urlPrefix}/_/download_with_token?{query}"
