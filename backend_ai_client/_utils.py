@@ -247,6 +247,9 @@ def _parse_iso(text: str, what: str) -> int:
         raise ValueError(f"{what}: {text!r}: time of day out of range (hours 00-24, minutes and seconds 00-59)")
     if hour == 24 and (minute or second or fraction.strip("0")):
         raise ValueError(f"{what}: {text!r}: hour 24 is only valid as 24:00, 24:00:00 or 24:00:00.000")
+    if len(fraction) > 9:
+        # V8 reads 10 or more fraction digits as a number (leading zeros lost: .0100000000 is 100 ms).
+        raise ValueError(f"{what}: {text!r}: more than 9 fraction digits (JS misreads them); use at most 9")
     # Extra fraction digits are cut off (not rounded), as V8 does.
     millisecond = int((fraction + "00")[:3])
     # A day past the end of the month rolls over (2021-02-30 is 2021-03-02), as in V8.
