@@ -67,6 +67,7 @@ __all__ = [
     "in_ci",
     "js_iso",
     "oracle_unavailable_reason",
+    "port_client",
 ]
 
 HARNESS_DIR = Path(__file__).resolve().parent / "js"
@@ -385,3 +386,20 @@ class NodeOracle:
                     stream.close()
             except OSError:
                 pass
+
+
+def port_client(config: Mapping[str, Any]) -> Any:
+    """The port's client in the state harness.js ``makeClient`` gives the JS client for ``config``."""
+    import backend_ai_client as ai
+
+    client = ai.Client(ai.ClientConfig(config["accessKey"], config["secretKey"], config["endpoint"],
+                                       config.get("connectionMode", "API")))
+    if "apiVersion" in config:
+        client._config._apiVersion = config["apiVersion"]
+    if "apiVersionMajor" in config:
+        client._config._apiVersionMajor = config["apiVersionMajor"]
+    if "requestTimeout" in config:
+        client.requestTimeout = config["requestTimeout"]
+    for key, value in config.get("clientState", {}).items():
+        setattr(client, key, value)
+    return client

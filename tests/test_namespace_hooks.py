@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 import backend_ai_client as ai
-from oracle import JS_UNDEFINED, JSErrorValue
+from oracle import JS_UNDEFINED, JSErrorValue, port_client
 from scripted_server import (  # noqa: F401 - scripted_server is the fixture
     ACCESS_KEY,
     SECRET_KEY,
@@ -79,19 +79,7 @@ def _config(server: ScriptedServer | str, state: dict[str, Any] | None = None, *
     return config
 
 
-def _port_client(config: dict[str, Any]) -> ai.Client:
-    """The port's client in the state the harness gives the JS client (harness.js makeClient)."""
-    client = ai.Client(ai.ClientConfig(config["accessKey"], config["secretKey"], config["endpoint"],
-                                       config.get("connectionMode", "API")))
-    if "apiVersion" in config:
-        client._config._apiVersion = config["apiVersion"]
-    if "apiVersionMajor" in config:
-        client._config._apiVersionMajor = config["apiVersionMajor"]
-    if "requestTimeout" in config:
-        client.requestTimeout = config["requestTimeout"]
-    for key, value in config.get("clientState", {}).items():
-        setattr(client, key, value)
-    return client
+_port_client = port_client
 
 
 def _wire(records: list) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import backend_ai_client as ai
-from oracle import JS_UNDEFINED
+from oracle import JS_UNDEFINED, port_client
 from scripted_server import ACCESS_KEY, SECRET_KEY, Reply, ScriptedServer, scripted_server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,16 +67,7 @@ def _config(server: ScriptedServer, state: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def _port_client(config: dict[str, Any]) -> ai.Client:
-    client = ai.Client(ai.ClientConfig(config["accessKey"], config["secretKey"], config["endpoint"],
-                                       config.get("connectionMode", "API")))
-    if "apiVersion" in config:
-        client._config._apiVersion = config["apiVersion"]
-    if "apiVersionMajor" in config:
-        client._config._apiVersionMajor = config["apiVersionMajor"]
-    for key, value in config.get("clientState", {}).items():
-        setattr(client, key, value)
-    return client
+_port_client = port_client
 
 
 def _wire(records: list) -> list[dict[str, Any]]:
