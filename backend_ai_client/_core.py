@@ -509,7 +509,7 @@ class ClientCore:
             verb = "sending request" if code == ERR_REQUEST else "reading response"
             message = f"{verb} has failed: {cause}"
         params = _redacted(rqst.get("body", _jsjson.UNDEFINED))
-        return error_class_for(code)(
+        error = error_class_for(code)(
             timestamp=email.utils.formatdate(usegmt=True),
             requestUrl=rqst["uri"],
             requestMethod=rqst["method"],
@@ -523,6 +523,9 @@ class ClientCore:
                 body if isinstance(body, (Mapping, list)) else None),
             operation=operation,
         )
+        if code == ERR_SERVER and resp is not None and _mentions_clock_skew(body):
+            error.clockSkew = _clock_skew(resp, rqst)
+        return error
 
     # -- small JS helpers ----------------------------------------------------
     def generateSessionId(self, length: int = 8, nosuffix: bool = False) -> str:
@@ -575,6 +578,31 @@ class ClientCore:
         if self._apiVersion is None or version is None:
             return False  # JS compares with null, which is false for version strings
         return _padded(version) <= _padded(self._apiVersion)
+
+
+def _mentions_clock_skew(body: Any) -> bool:
+    """The manager refuses a request date more than 15 minutes off with 'Date/time sync error'."""
+    texts = [_jsjson.js_string(_field(body, k)) for k in ("msg", "title")] if isinstance(body, Mapping) else [
+        body if isinstance(body, str) else ""]
+    return any("date/time sync" in t.lower() for t in texts)
+
+
+def _clock_skew(resp: requests.Response, rqst: dict[str, Any]) -> dict[str, Any]:
+    """The request's date (what the server judged) against the server's Date header."""
+    sent = rqst.get("headers", {}).get("X-BackendAI-Date")
+    local = datetime.now(timezone.utc)
+    with contextlib.suppress(TypeError, ValueError):
+        local = datetime.fromisoformat(str(sent).replace("Z", "+00:00"))
+    server_text = resp.headers.get("Date")
+    server = None
+    if server_text:
+        with contextlib.suppress(TypeError, ValueError):
+            server = email.utils.parsedate_to_datetime(server_text).astimezone(timezone.utc)
+    return {
+        "local": _signing.iso_date(local),
+        "server": _signing.iso_date(server) if server else None,
+        "seconds": (local - server).total_seconds() if server else None,
+    }
 
 
 _SENSITIVE = re.compile(r"password|secret", re.IGNORECASE)

@@ -63,12 +63,23 @@ class BackendAIError(Exception):
         self.body = body
         self.problemType = problemType if problemType is not None else PROBLEM_TYPES.get(self.type)
         self.operation = operation
+        #: Python only: set when the server refused the request's date (``{"local", "server", "seconds"}``).
+        self.clockSkew: dict[str, Any] | None = None
 
     def __str__(self) -> str:
         where = f" ({self.operation}: {self.requestMethod} {self.requestUrl})" if self.operation else (
             f" ({self.requestMethod} {self.requestUrl})"
         )
-        return f"{self.message}{where}"
+        text = f"{self.message}{where}"
+        if self.clockSkew:
+            skew = self.clockSkew
+            apart = f", {abs(skew['seconds']):.0f} s apart" if skew.get("seconds") is not None else ""
+            text += (
+                f" -- this client's clock and the server's disagree: local time {skew['local']}, "
+                f"server time {skew['server'] or 'unknown (no Date header)'}{apart}; the server accepts "
+                "15 minutes at most. Correct the clock of this machine (e.g. with NTP)."
+            )
+        return text
 
     def __repr__(self) -> str:
         return (

@@ -198,3 +198,19 @@ def test_raw_query_values_are_encoded_in_namespaces(scripted_server: ScriptedSer
     scripted_server.always(None)
     assert first.raw_path == "/scaling-groups?group=my%20group%26x"
     assert second.raw_path == "/scaling-groups?group="
+
+
+def test_clock_skew_is_said_plainly(manager: LocalManager) -> None:
+    # The manager refuses dates more than 15 minutes off with "Date/time sync error" (JS shows only that).
+    from datetime import timedelta
+
+    client = _client(manager)
+    client._now = lambda: datetime.now(timezone.utc) - timedelta(minutes=20)
+    with pytest.raises(ai.ServerError) as info:
+        client.get_info("any-session")
+    err = info.value
+    assert err.message.startswith("server responded failure: 400 Bad Request - Date/time sync error")
+    assert err.clockSkew is not None and err.clockSkew["server"] is not None
+    assert -1260 < err.clockSkew["seconds"] < -1140  # the request's date was 20 minutes behind the server
+    text = str(err)
+    assert "clock" in text and err.clockSkew["local"] in text and err.clockSkew["server"] in text
