@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/js/node_modules/.installed
 
-.PHONY: demo test generate check-generated golden venv node-deps clean
+.PHONY: demo test typecheck generate check-generated golden venv node-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,12 @@ spec-sync: $(STAMP)
 demo: $(STAMP) generate
 	$(PY) examples/demo.py
 
-## Everything: generated-code check, unit, golden, oracle (JS SDK under Node) and fault tests.
-test: $(STAMP) $(NODE_STAMP) check-generated
+## Type-check the runtime and the generated code.
+typecheck: $(STAMP)
+	$(PY) -m mypy backend_ai_client
+
+## Everything: generated-code check, type check, unit, golden, oracle (JS SDK under Node) and fault tests.
+test: $(STAMP) $(NODE_STAMP) check-generated typecheck
 	$(PY) -m pytest
 
 clean:

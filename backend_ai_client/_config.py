@@ -85,6 +85,7 @@ class ClientConfig:
             self._secretKey = ""
             self._userId = accessKey  # type: ignore[assignment]
             self._password = secretKey  # type: ignore[assignment]
+        self._session_id: Any = None  # SESSION mode: set by check_login, as in JS
         self._proxyURL: Any = None
         self._proxyToken: Any = None
         self._connectionMode = connectionMode

@@ -235,7 +235,7 @@ def querystring_stringify(obj: Any, sep: str = "&", eq: str = "=") -> str:
     """Node's ``querystring.stringify(obj)``."""
     if not isinstance(obj, Mapping):
         return ""
-    fields = []
+    fields: list[str] = []
     for key, value in _items(obj):
         ks = _qs_escape(_qs_primitive(key)) + eq
         if isinstance(value, (list, tuple)):

@@ -139,7 +139,7 @@ def _read_exactly(f: Any, size: int, chunk_size: int, what: Any) -> Iterator[byt
         if len(data) > remaining:  # a misbehaving read(n); never send more than announced
             data = data[:remaining]
         remaining -= len(data)
-        yield data
+        yield bytes(data)
 
 
 def _describe(f: Any) -> str:

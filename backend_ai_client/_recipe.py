@@ -184,7 +184,7 @@ def _read(obj: Any, key: str) -> Any:
     return obj.get(key, UNDEFINED) if isinstance(obj, Mapping) else UNDEFINED
 
 
-def _at_least(offset: int, total: Any) -> bool:
+def _at_least(offset: float, total: Any) -> bool:
     """JS ``offset >= total``: false when ``total`` is not a number after coercion (undefined, an object)."""
     if isinstance(total, Mapping):
         return False

@@ -376,15 +376,16 @@ class Group:
         """
         if fields is None:
             fields = ['id', 'name', 'description', 'is_active', 'created_at', 'modified_at', 'domain_name']
+        _variables: Any
         if (_r.is_true(_r.attr(self.client, 'is_admin')) and not (_r.strict_equals(domain_name, False))):
             _document = 'query($domain_name: String, $is_active:Boolean) {  groups(domain_name: $domain_name, is_active:$is_active) { ' + _r.gql_join(fields) + ' }}'
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('is_active',), is_active)
             _r.put(_variables, ('domain_name',), domain_name)
             return self.client.query(_document, _variables, None, 0, 0)
         else:
             _document = 'query($is_active:Boolean) {  groups(is_active:$is_active) { ' + _r.gql_join(fields) + ' }}'
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('is_active',), is_active)
             return self.client.query(_document, _variables, None, 0, 0)
 
@@ -434,20 +435,21 @@ class ContainerImage:
         """
         if fields is None:
             fields = ['name', 'tag', 'registry', 'digest', 'installed', 'labels { key value }', 'resource_limits { key min max }']
+        _variables: Any
         if (self.client.supports('system-images') and _r.is_true(installed_only)):
             _document = 'query($installed:Boolean) {  images(is_installed:$installed) { ' + _r.gql_join(fields) + ' }}'
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('installed',), installed_only)
             _r.put(_variables, ('is_operation',), system_images)
             return self.client.query(_document, _variables, None, 0, 0)
         elif self.client.supports('system-images'):
             _document = 'query {  images { ' + _r.gql_join(fields) + ' }}'
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('is_operation',), system_images)
             return self.client.query(_document, _variables, None, 0, 0)
         else:
             _document = 'query {  images { ' + _r.gql_join(fields) + ' }}'
-            _variables: Any = {}
+            _variables = {}
             return self.client.query(_document, _variables, None, 0, 0)
 
     def modifyLabel(self, registry: Any, image: Any, tag: Any, key: Any, value: Any) -> Any:
@@ -526,14 +528,15 @@ class Keypair:
         """
         if fields is None:
             fields = ['access_key', 'secret_key', 'is_active', 'is_admin', 'user_id', 'created_at', 'last_used', 'concurrency_limit', 'concurrency_used', 'rate_limit', 'num_queries', 'resource_policy']
+        _variables: Any
         if _r.truthy(_r.attr(self.client, 'is_admin')):
             _document = 'query($access_key: String!) {  keypair(access_key: $access_key) {    ' + _r.gql_join(fields) + '  }}'
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('access_key',), accessKey)
             return self.client.query(_document, _variables, None, 0, 0)
         else:
             _document = 'query {  keypair {    ' + _r.gql_join(fields) + '  }}'
-            _variables: Any = {}
+            _variables = {}
             return self.client.query(_document, _variables, None, 0, 0)
 
     def list(self, userId: Any = None, fields: Any = None, isActive: Any = True) -> Any:
@@ -543,15 +546,16 @@ class Keypair:
         """
         if fields is None:
             fields = ['access_key', 'is_active', 'is_admin', 'user_id', 'created_at', 'last_used', 'concurrency_used', 'rate_limit', 'num_queries', 'resource_policy']
+        _variables: Any
         if (_r.js_less(self.client._apiVersionMajor, 5) and _r.truthy(_r.attr(self.client, 'is_admin')) and not (_r.not_null(userId))):
             _document = '\n        query($is_active: Boolean) {\n          keypairs(is_active: $is_active) {\n            ' + _r.gql_join(fields) + '\n          }\n        }\n      '
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('email',), _r.js_or(lambda: userId, lambda: _r.attr(self.client, 'email')))
             _r.put(_variables, ('is_active',), isActive)
             return self.client.query(_document, _variables, None, 0, 0)
         elif _r.js_less(self.client._apiVersionMajor, 5):
             _document = '\n        query($email: String!, $is_active: Boolean) {\n          keypairs(email: $email, is_active: $is_active) {\n            ' + _r.gql_join(fields) + '\n          }\n        }\n      '
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('email',), _r.js_or(lambda: userId, lambda: _r.attr(self.client, 'email')))
             _r.put(_variables, ('is_active',), isActive)
             return self.client.query(_document, _variables, None, 0, 0)
@@ -656,14 +660,15 @@ class Maintenance:
         """
         if not (_r.is_true(_r.attr(self.client, 'is_admin'))):
             return False
+        _variables: Any
         if not (_r.strict_equals(registry, '')):
             _document = 'mutation($registry: String) {  rescan_images(registry: $registry) {    ok msg task_id   }}'
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('registry',), _r.decode_uri_component(registry))
             return self.client.query(_document, _variables, None, 600000, 0)
         else:
             _document = 'mutation {  rescan_images {    ok msg task_id   }}'
-            _variables: Any = {}
+            _variables = {}
             return self.client.query(_document, _variables, None, 600000, 0)
 
 
@@ -781,14 +786,15 @@ class ResourcePolicy:
         """
         if fields is None:
             fields = ['name', 'created_at', 'default_for_unspecified', 'total_resource_slots', 'max_concurrent_sessions', 'max_containers_per_session', 'max_vfolder_count', 'max_vfolder_size', 'allowed_vfolder_hosts', 'idle_timeout']
+        _variables: Any
         if _r.strict_equals(name, None):
             _document = 'query {  keypair_resource_policies { ' + _r.gql_join(fields) + ' }}'
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('n',), name)
             return self.client.query(_document, _variables, None, 0, 0)
         else:
             _document = 'query($n:String!) {  keypair_resource_policy(name: $n) { ' + _r.gql_join(fields) + ' }}'
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('n',), name)
             return self.client.query(_document, _variables, None, 0, 0)
 
@@ -1281,14 +1287,15 @@ class User:
         """
         if fields is None:
             fields = ['email', 'username', 'password', 'need_password_change', 'full_name', 'description', 'is_active', 'domain_name', 'role', 'groups {id name}']
+        _variables: Any
         if _r.is_true(_r.attr(self.client, 'is_admin')):
             _document = 'query($email:String) {  user (email:$email) { ' + _r.gql_join(fields) + ' }}'
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('email',), email)
             return self.client.query(_document, _variables, None, 0, 0)
         else:
             _document = 'query {  user { ' + _r.gql_join(fields) + ' }}'
-            _variables: Any = {}
+            _variables = {}
             return self.client.query(_document, _variables, None, 0, 0)
 
     def list(self, is_active: Any = True, fields: Any = None) -> Any:
@@ -1298,14 +1305,15 @@ class User:
         """
         if fields is None:
             fields = ['username', 'password', 'need_password_change', 'full_name', 'description', 'is_active', 'domain_name', 'role', 'groups {id name}']
+        _variables: Any
         if (_r.js_less(self.client._apiVersionMajor, 5) and _r.truthy(_r.attr(self.client, 'is_admin'))):
             _document = '\n        query($is_active:Boolean) {\n          users(is_active:$is_active) { ' + _r.gql_join(fields) + ' }\n        }\n      '
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('is_active',), is_active)
             return self.client.query(_document, _variables, None, 0, 0)
         elif _r.js_less(self.client._apiVersionMajor, 5):
             _document = '\n        query {\n          users { ' + _r.gql_join(fields) + ' }\n        }\n      '
-            _variables: Any = {}
+            _variables = {}
             return self.client.query(_document, _variables, None, 0, 0)
         elif _r.truthy(_r.attr(self.client, 'is_admin')):
             _document = '\n        query($offset:Int!, $limit:Int!, $is_active:Boolean) {\n          user_list(offset:$offset, limit:$limit, is_active:$is_active) {\n            items { ' + _r.gql_join(fields) + ' }\n            total_count\n          }\n        }\n      '

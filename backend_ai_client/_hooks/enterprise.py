@@ -31,7 +31,7 @@ def getLicense(ns: "Enterprise") -> Any:
         return None
     cert = ns.client._call("enterprise.getLicense", "GET", "/license")
     certificate = item(cert, "certificate")
-    ns.certificate = certificate
+    setattr(ns, "certificate", certificate)  # JS keeps it on the object (this.certificate)
     valid = item(cert, "status") == "valid"
     if isinstance(certificate, dict):
         certificate["valid"] = valid

@@ -62,7 +62,7 @@ class BackgroundTaskEvents(Iterator[JSObject]):
         return self
 
     def __next__(self) -> JSObject:
-        event_type, data = "", []
+        event_type, data = "", []  # type: tuple[str, list[str]]
         for line in self._lines:
             if line == "":
                 if data:

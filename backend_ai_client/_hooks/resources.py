@@ -9,7 +9,7 @@ agents. Whole numbers come back as ``int``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from .._jsjson import UNDEFINED, js_string, object_keys, parse_float, parse_int, to_fixed, to_number, truthy
@@ -116,7 +116,7 @@ def totalResourceInformation(ns: "Resources", status: Any) -> Any:
         if _has(occupied, "cpu"):
             cpu["used"] = _plus(cpu["used"], _floor_number(occupied["cpu"]))
         cpu["percent"] = _plus(cpu["percent"], parse_float(value.get("cpu_cur_pct", UNDEFINED)))
-        if isinstance(occupied, Mapping) and occupied.get("mem", UNDEFINED) is UNDEFINED:
+        if isinstance(occupied, MutableMapping) and occupied.get("mem", UNDEFINED) is UNDEFINED:
             occupied["mem"] = 0
         avail_mem = available.get("mem", UNDEFINED) if isinstance(available, Mapping) else UNDEFINED
         occ_mem = occupied.get("mem", UNDEFINED) if isinstance(occupied, Mapping) else UNDEFINED

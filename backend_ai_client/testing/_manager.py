@@ -347,7 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
         return "LocalManager"
 
     def setup(self) -> None:
-        self.timeout = self.server.manager._socket_timeout  # every read and write is bounded
+        self.timeout = self.server.manager._socket_timeout  # type: ignore[misc]  # bounds every read and write
         super().setup()
 
     # every method goes through one dispatcher
@@ -447,8 +447,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(problem.status, problem.body(), "application/problem+json", problem.headers)
         except Exception:  # a bug here must still answer, and never leak details
             log.exception("LocalManager: internal error on %s %s", method, raw_path.split("?")[0])
-            problem = _Problem(500, "internal-server-error", "Internal server error.")
-            self._send_json(500, problem.body(), "application/problem+json")
+            internal = _Problem(500, "internal-server-error", "Internal server error.")
+            self._send_json(500, internal.body(), "application/problem+json")
 
 
 class _Route:

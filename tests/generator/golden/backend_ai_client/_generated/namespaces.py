@@ -103,9 +103,10 @@ class Things(UtilsBase):
         fields = self.client._updateFieldCompatibilityByAPIVersion(fields)
         if not (_r.includes(['ALIVE', 'TERMINATED'], status)):
             return None
+        _variables: Any
         if _r.truthy(_r.attr(self.client, 'is_admin')):
             _document = 'query {  all_things { ' + _r.gql_join(fields) + ' }}'
-            _variables: Any = {}
+            _variables = {}
             return self.client.query(_document, _variables, None, timeout, 0)
         elif _r.js_less(self.client._apiVersionMajor, 5):
             _document = 'query($offset:Int!, $limit:Int!) { thing_list(offset:$offset, limit:$limit) { items { ' + _r.gql_join(fields) + ' } total_count } }'
@@ -129,7 +130,7 @@ class Things(UtilsBase):
             return _r.JSObject(things=_items)
         else:
             _document = 'query($status: String) {  things(status: $status) {     ' + _r.gql_join(fields) + '  }}'
-            _variables: Any = {}
+            _variables = {}
             _r.put(_variables, ('status',), status)
             return self.client.query(_document, _variables, None, timeout, 0)
 
