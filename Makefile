@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := tests/js/node_modules/.installed
 
-.PHONY: demo test typecheck generate check-generated golden venv node-deps clean
+.PHONY: demo test test-integration typecheck generate check-generated golden venv node-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,12 @@ typecheck: $(STAMP)
 ## Everything: generated-code check, type check, unit, golden, oracle (JS SDK under Node) and fault tests.
 test: $(STAMP) $(NODE_STAMP) check-generated typecheck
 	$(PY) -m pytest
+
+## Bring the real Backend.AI manager stack up (needs root), run the integration suite, bring it down.
+test-integration: $(STAMP) $(NODE_STAMP)
+	bash tests/integration/stack/up.sh
+	INTEGRATION_REQUIRED=1 $(PY) -m pytest -o addopts="-ra" tests/integration; status=$$?; \
+	bash tests/integration/stack/down.sh; exit $$status
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules .pytest_cache .hypothesis

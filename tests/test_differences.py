@@ -214,3 +214,17 @@ def test_clock_skew_is_said_plainly(manager: LocalManager) -> None:
     assert -1260 < err.clockSkew["seconds"] < -1140  # the request's date was 20 minutes behind the server
     text = str(err)
     assert "clock" in text and err.clockSkew["local"] in text and err.clockSkew["server"] in text
+
+
+def test_resource_slots_use_the_current_route_before_the_version_is_known(scripted_server: ScriptedServer) -> None:
+    # JS: isAPIVersionCompatibleWith(...) is false while the API version is unknown, so a fresh client
+    # asks /etcd/resource-slots, which managers 23.09 and later no longer serve (404 Unknown URL path).
+    client = ai.Client(ai.ClientConfig(ACCESS_KEY, SECRET_KEY, scripted_server.endpoint))
+    scripted_server.reset()
+    scripted_server.always(Reply.json(200, '{"cpu": "count"}'))
+    client.get_resource_slots()
+    client._apiVersion = "v4.20190301"  # a manager known to be older keeps the old route, as in JS
+    client.get_resource_slots()
+    first, second = scripted_server.take(signed=False)
+    scripted_server.always(None)
+    assert (first.raw_path, second.raw_path) == ("/config/resource-slots", "/etcd/resource-slots")

@@ -481,9 +481,9 @@ class Client(ClientCore):
     def get_resource_slots(self) -> Any:
         """get_resource_slots: GET /config/resource-slots (when a variant condition holds) | GET /etcd/resource-slots
 
-        Return the resource slots the manager knows.
+        Return the resource slots the manager knows (/config/resource-slots; /etcd/resource-slots only for a manager known to be older than v4.20190601).
         """
-        if self.isAPIVersionCompatibleWith('v4.20190601'):
+        if (self.isAPIVersionCompatibleWith('v4.20190601') or not (_r.not_null(_r.attr(self, '_apiVersion')))):
             _path = self._path("/config/resource-slots", {})
         else:
             _path = self._path("/etcd/resource-slots", {})
