@@ -6,6 +6,7 @@ Each test shows the port doing what a Backend.AI server accepts, where JS
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -228,3 +229,25 @@ def test_resource_slots_use_the_current_route_before_the_version_is_known(script
     first, second = scripted_server.take(signed=False)
     scripted_server.always(None)
     assert (first.raw_path, second.raw_path) == ("/config/resource-slots", "/etcd/resource-slots")
+
+
+def test_folder_upload_uses_an_upload_session_from_api_v6(scripted_server: ScriptedServer, tmp_path) -> None:
+    # JS 21.3.1 always posts multipart to /folders/{name}/upload, which managers with a storage proxy
+    # no longer serve; the port asks for an upload session and sends the bytes with one tus PATCH.
+    client = ai.Client(ai.ClientConfig(ACCESS_KEY, SECRET_KEY, scripted_server.endpoint))
+    client._apiVersion = client._config._apiVersion = "v7.20230615"
+    client._apiVersionMajor = client._config._apiVersionMajor = "7"
+    source = tmp_path / "data.bin"
+    source.write_bytes(bytes(range(256)) * 1000)
+    scripted_server.reset()
+    scripted_server.script(
+        Reply.json(200, json.dumps({"token": "tok-1", "url": scripted_server.endpoint + "/upload"})),
+        Reply(204, None, [], b""),
+    )
+    assert client.vfolder.upload("dir/data.bin", source, "my-folder") == b""
+    session, patch = scripted_server.take()
+    assert (session.method, session.raw_path, session.signed) == ("POST", "/folders/my-folder/request-upload", True)
+    assert json.loads(session.body) == {"path": "dir/data.bin", "size": 256000}
+    assert (patch.method, patch.raw_path, patch.signed) == ("PATCH", "/upload?token=tok-1", False)
+    assert patch.header("Upload-Offset") == "0" and patch.header("Tus-Resumable") == "1.0.0"
+    assert patch.body == source.read_bytes()

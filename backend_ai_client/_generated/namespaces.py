@@ -2117,28 +2117,11 @@ class VFolder:
         )
 
     def upload(self, path: Any, fs: Any, name: Any = None) -> Any:
-        """upload: POST {urlPrefix}/{name}/upload
+        """upload: hand-written hook
 
-        Upload one file into a virtual folder (name, or this object's name when None) as a multipart body: path is the file's path inside the folder, fs its content as bytes, text, a binary file object or a pathlib.Path.
+        Upload one file into a virtual folder (name, or this object's name when None): path is the file's path inside the folder, fs its content as bytes, text, a binary file object or a pathlib.Path, streamed from disk. Before API v6 a multipart POST as in JS; from v6 on (where the manager no longer has that route) an upload session and one tus PATCH to the storage proxy.
         """
-        if not _r.not_null(name):
-            name = self.name
-        _path = self.client._path("{urlPrefix}/{name}/upload", {'name': name}, owner=self)
-        _query: dict[str, Any] = {}
-        _body = FormData()
-        _body.append("src", fs, path)
-        return self.client._call(
-            "vfolder.upload",
-            "POST",
-            _path,
-            _query,
-            _body,
-            signed=True,
-            rawFile=False,
-            signal=None,
-            timeout=0,
-            retry=0,
-        )
+        return _hooks_vfolder.upload(self, path, fs, name)
 
     def uploadFormData(self, fss: Any, name: Any = None) -> Any:
         """uploadFormData: POST {urlPrefix}/{name}/upload

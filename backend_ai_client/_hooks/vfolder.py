@@ -16,7 +16,7 @@ import requests
 import urllib3
 
 from .. import _recipe as _r
-from .._core import ERR_REQUEST, ERR_SERVER, ERR_TIMEOUT, _cause_text, _Failure, _js_less
+from .._core import ERR_REQUEST, ERR_SERVER, ERR_TIMEOUT, FormData, _cause_text, _Failure, _js_less
 from .._jsjson import UNDEFINED, js_string, querystring_stringify
 from .._multipart import make_part
 from .._result import parse_json
@@ -135,7 +135,47 @@ def download(ns: "VFolder", file: Any, name: Any = False, archive: Any = False, 
     return _fetch_unsigned(ns, f"{base}?{query}", "vfolder.download")
 
 
-def _fetch_unsigned(ns: "VFolder", url: str, operation: str) -> bytes:
+def upload(ns: "VFolder", path: Any, fs: Any, name: Any = None) -> Any:
+    """Upload ``fs`` (bytes, text, a binary file object or a ``pathlib.Path``) as ``path`` in the folder.
+
+    Before API v6 this is JS's multipart POST to ``/folders/{name}/upload``. That
+    route is gone from managers with a storage proxy (23.09 answers 404), so from
+    v6 on the port does what the Web UI does: ``create_upload_session`` and one
+    tus ``PATCH`` of the whole content to the storage proxy, streamed from disk.
+    """
+    client = ns.client
+    if not _r.not_null(name):
+        name = ns.name
+    if _js_less(client._apiVersionMajor, 6):
+        form = FormData()
+        form.append("src", fs, path)
+        target = client._path("{urlPrefix}/{name}/upload", {"name": name}, owner=ns)
+        return client._call("vfolder.upload", "POST", target, None, form)
+    url = ns.create_upload_session(path, fs, name)
+    part = make_part("src", fs, js_string(path))
+    size, prepared = part.measure()
+    body = _Content(part, size, prepared)
+    headers = {"Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream",
+               "Content-Length": str(size)}
+    return _fetch_unsigned(ns, url, "vfolder.upload", method="PATCH", extra_headers=headers, data=body)
+
+
+class _Content:
+    """One file's bytes, streamed with a known length (requests sends Content-Length, not chunks)."""
+
+    def __init__(self, part: Any, size: int, prepared: Any) -> None:
+        self._part, self._size, self._prepared = part, size, prepared
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Any:
+        for chunk in self._part.chunks(self._size, self._prepared, 1024 * 1024):
+            yield bytes(chunk)
+
+
+def _fetch_unsigned(ns: "VFolder", url: str, operation: str, method: str = "GET",
+                    extra_headers: dict[str, str] | None = None, data: Any = None) -> bytes:
     """GET ``url`` (another host: no signature, no Host override) and return the body bytes.
 
     Timeouts as for every call (``requestTimeout`` until the headers,
@@ -143,13 +183,13 @@ def _fetch_unsigned(ns: "VFolder", url: str, operation: str) -> bytes:
     as the client's own requests do.
     """
     client = ns.client
-    headers = {"User-Agent": client._user_agent()}
-    rqst: dict[str, Any] = {"method": "GET", "headers": headers, "uri": url, "body": UNDEFINED}
+    headers = {"User-Agent": client._user_agent(), **(extra_headers or {})}
+    rqst: dict[str, Any] = {"method": method, "headers": headers, "uri": url, "body": UNDEFINED}
     seconds = client.requestTimeout / 1000
     try:
         try:
-            resp = client._session.request("GET", url, headers=headers, timeout=(seconds, seconds), stream=True,
-                                           allow_redirects=False, verify=client.verify)
+            resp = client._session.request(method, url, headers=headers, data=data, timeout=(seconds, seconds),
+                                           stream=True, allow_redirects=False, verify=client.verify)
         except (requests.Timeout, TimeoutError) as exc:
             raise _Failure(ERR_TIMEOUT, exc) from exc
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
