@@ -67,6 +67,7 @@ __all__ = [
     "in_ci",
     "js_iso",
     "oracle_unavailable_reason",
+    "load_vectors",
     "port_client",
 ]
 
@@ -403,3 +404,16 @@ def port_client(config: Mapping[str, Any]) -> Any:
     for key, value in config.get("clientState", {}).items():
         setattr(client, key, value)
     return client
+
+
+def load_vectors(name: str) -> list[dict[str, Any]]:
+    """The committed reference cases ``tests/vectors/NAME.json`` (made by tests/make_vectors.py)."""
+    path = Path(__file__).resolve().parent / "vectors" / f"{name}.json"
+    if not path.is_file():
+        import pytest
+
+        pytest.fail(f"missing vector file {path}: run `.venv/bin/python tests/make_vectors.py`")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["sdk"] == "backend.ai-client@21.3.1"
+    assert len(data["cases"]) >= 100
+    return data["cases"]

@@ -36,9 +36,8 @@ from backend_ai_client._jsjson import (
     stringify,
     to_fixed,
 )
-from oracle import JS_UNDEFINED, decode
+from oracle import JS_UNDEFINED, decode, load_vectors
 
-VECTORS = Path(__file__).resolve().parent / "vectors"
 
 # -- strategies ----------------------------------------------------------------
 NO_SURROGATES = st.characters(blacklist_categories=("Cs",))
@@ -320,14 +319,7 @@ def test_parse_float_matches_js(oracle, value):
 # -- committed vectors (no Node needed) -----------------------------------------------
 
 
-def _load(name: str) -> list[dict[str, Any]]:
-    path = VECTORS / f"{name}.json"
-    if not path.is_file():
-        pytest.fail(f"missing vector file {path}: run `.venv/bin/python tests/make_vectors.py`")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["sdk"] == "backend.ai-client@21.3.1"
-    assert len(data["cases"]) >= 100
-    return data["cases"]
+_load = load_vectors
 
 
 def _port_value(value: Any) -> Any:

@@ -32,9 +32,8 @@ from hypothesis import strategies as st
 from backend_ai_client import UNDEFINED, Client, ClientConfig
 from backend_ai_client._jsjson import stringify
 from backend_ai_client.testing import verify_request
-from oracle import JS_UNDEFINED, JSException, decode, encode, epoch_ms, js_iso
+from oracle import JS_UNDEFINED, JSException, decode, encode, epoch_ms, js_iso, load_vectors
 
-VECTORS = Path(__file__).resolve().parent / "vectors"
 
 # -- strategies ----------------------------------------------------------------
 NO_SURROGATES = st.characters(blacklist_categories=("Cs",))
@@ -361,14 +360,7 @@ def test_js_and_server_disagree_on_old_v4_versions():
 # -- committed vectors (no Node needed) -----------------------------------------------
 
 
-def _load(name: str) -> list[dict[str, Any]]:
-    path = VECTORS / f"{name}.json"
-    if not path.is_file():
-        pytest.fail(f"missing vector file {path}: run `.venv/bin/python tests/make_vectors.py`")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["sdk"] == "backend.ai-client@21.3.1"
-    assert len(data["cases"]) >= 100
-    return data["cases"]
+_load = load_vectors
 
 
 def _instant(text: str) -> datetime:
