@@ -56,7 +56,9 @@ test: $(STAMP) $(NODE_STAMP) check-generated typecheck
 ## Bring the real Backend.AI manager stack up (needs root), run the integration suite, bring it down.
 test-integration: $(STAMP) $(NODE_STAMP)
 	bash tests/integration/stack/up.sh
+	bash tests/integration/stack/server-errors.sh mark
 	INTEGRATION_REQUIRED=1 $(PY) -m pytest -o addopts="-ra" tests/integration; status=$$?; \
+	if [ $$status -ne 0 ]; then bash tests/integration/stack/server-errors.sh show; fi; \
 	bash tests/integration/stack/down.sh; exit $$status
 
 clean:

@@ -126,6 +126,7 @@ class Row:
     adopt: bool = True  # get_manager_version() first (and the same state for JS)
     agent: str | None = None  # the error pattern that means "needs an agent"
     consume: bool = False  # the result is an event stream: read it to its end
+    settle: bool = False  # the call starts background work on the manager: wait for it before going on
 
     @property
     def id(self) -> str:
@@ -346,7 +347,7 @@ ROWS: list[Row] = [
     Row("vfolder.update_folder", "admin", lambda s: [{"cloneable": True, "permission": "rw"}, s["folder"]], WORKS),
     Row("vfolder.clone", "admin",
         lambda s: [{"target_name": s["clone"], "target_host": s["host"], "permission": "rw",
-                    "usage_mode": "general", "cloneable": False}, s["folder"]], WORKS),
+                    "usage_mode": "general", "cloneable": False}, s["folder"]], WORKS, settle=True),
     Row("vfolder.rename", "admin", lambda s: [s["renamed"]], WORKS, js_expect=FAILS, allow=HARNESS_NAME,
         prep=lambda m, s: m.make_folder(s, "to_rename"),
         port_setup=lambda c, s: setattr(c.vfolder, "name", s["to_rename"])),
@@ -636,8 +637,26 @@ class Matrix:
         assert self.admin.query(q, {"n": s["new_domain"], "i": {"description": "", "is_active": True}})["create_domain"]["ok"]
 
     def make_folder(self, s: Side, key: str, group: bool = False) -> None:
+        self.settle_folders(f"before creating {s[key]}")
         made = self.admin.vfolder.create(s[key], s["host"], s["group"] if group else "")
         self.placeholders[made["id"]] = f"<{key}-id>"
+
+    def settle_folders(self, when: str, timeout: float = 60.0) -> None:
+        """Wait until every folder the admin sees is `ready` again.
+
+        vfolder.clone answers at once and copies in a background task that writes the
+        vfolders table when it ends. The manager runs its transactions SERIALIZABLE and
+        its folder creation does not retry, so a create that overlaps that write can fail
+        with a 500 (seen in CI: the rename row's folder, made 13 ms after the JS clone).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            busy = sorted(f"{f['name']}={f['status']}" for f in self.admin.vfolder.list() if f.get("status") != "ready")
+            if not busy:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{when}: folders still busy after {timeout:.0f} s: {', '.join(busy)}")
+            time.sleep(0.1)
 
     def ensure_file(self, s: Side, path: str) -> None:
         """The file exists in the side's folder even if vfolder.upload regressed (one tus PATCH)."""
@@ -805,6 +824,8 @@ def test_matrix(matrix: Matrix, row: Row) -> None:
         if row.prep is not None:
             row.prep(matrix, side)
         outcomes[key] = matrix.run_port(row, side) if key == "port" else matrix.run_js(row, side)
+        if row.settle:
+            matrix.settle_folders(f"after {row.id} [{key}]")
     port, js = outcomes["port"], outcomes["js"]
     matrix.records[row.id] = {"row": row, "port": port, "js": js}
     if os.environ.get("MATRIX_VERBOSE") == "1":
