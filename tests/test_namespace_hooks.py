@@ -466,6 +466,25 @@ def test_modify_resource_non_string_registry_throws_on_both_sides(oracle, script
     assert scripted_server.take() == []
 
 
+def test_modify_resource_text_slot_value_is_refused_not_spelled_out(oracle, scripted_server: ScriptedServer) -> None:
+    """README "Differences": JS walks a text slot value character by character and sets
+    `.../resource/cpu/0` = "1", `.../cpu/1` = "2"; the port raises before sending anything."""
+    config = _config(scripted_server)
+    scripted_server.reset()
+    scripted_server.always(Reply.json(200, '{"result": "ok"}'))
+    try:
+        js, js_wire = _js(oracle, scripted_server, config, "image.modifyResource", ["r", "i", "t", {"cpu": "12"}])
+        with pytest.raises(TypeError, match=r"input\['cpu'\] must be an object"):
+            _port_client(config).image.modifyResource("r", "i", "t", {"cpu": "12"})
+        port_wire = _wire(scripted_server.take())
+    finally:
+        scripted_server.always(None)
+    assert js["resolved"]
+    keys = sorted(json.loads(w["body"])["key"] for w in js_wire)
+    assert keys == ["images/r/i/t/resource/cpu/0", "images/r/i/t/resource/cpu/1"]
+    assert port_wire == []
+
+
 # ======================================================================================
 # resources.totalResourceInformation / _init_resource_values
 # ======================================================================================
