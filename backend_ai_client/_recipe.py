@@ -121,6 +121,16 @@ def put(target: MutableMapping[str, Any], path: tuple[str, ...], value: Any) -> 
     target[path[-1]] = value
 
 
+def without(value: Any, items: list[Any]) -> Any:
+    """A list (or tuple) with ``items`` left out, as a new list; any other value unchanged.
+
+    Python only (spec transform ``without``): e.g. a GraphQL field the server no longer has.
+    """
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if not any(strict_equals(v, item) for item in items)]
+    return value
+
+
 def replace_first(value: Any, search: str, replacement: str) -> str:
     """JS ``value.replace(search, replacement)`` with a string pattern: the first occurrence only."""
     if not isinstance(value, str):

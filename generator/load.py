@@ -243,20 +243,21 @@ def _members(scope: _Scope, where: str, table: Any) -> tuple[Member, ...]:
 
 
 # -- parameters ---------------------------------------------------------------
-def _params(scope: _Scope, where: str, raw: Any) -> tuple[tuple[Param, ...], list[str]]:
+def _params(scope: _Scope, where: str, raw: Any) -> tuple[tuple[Param, ...], list[str], list[str]]:
     ck = scope.ck
     params: list[Param] = []
     prelude: list[str] = []
+    notes: list[str] = []
     if not isinstance(raw, list):
         ck.fail(where, "expected a list of parameters")
-        return (), []
+        return (), [], []
     names = {e.get("name") for e in raw if isinstance(e, dict)}
     value_scope = _Scope(ck, scope.namespace, scope.attributes, scope.hooks, scope.used_hooks,
                          frozenset(n for n in names if isinstance(n, str)))
     seen_default = False
     for i, entry in enumerate(raw):
         pw = f"{where}[{i}]"
-        if not ck.keys(entry, pw, ("name",), ("default", "optional", "ifNull", "ifFalsy", "adjust")):
+        if not ck.keys(entry, pw, ("name",), ("default", "optional", "ifNull", "ifFalsy", "adjust", "versionFix")):
             continue
         name = entry["name"]
         if not isinstance(name, str) or not _IDENT.match(name) or keyword.iskeyword(name) or name == "self":
@@ -296,8 +297,25 @@ def _params(scope: _Scope, where: str, raw: Any) -> tuple[tuple[Param, ...], lis
         if "adjust" in entry:  # JS reassigns the parameter first thing (fields = f(fields))
             adjusted = _value(value_scope, f"{pw}.adjust", entry["adjust"])[0]
             prelude.append(f"{name} = {adjusted}")
+        if "versionFix" in entry:  # Python only: the server changed since the JS SDK was written
+            fix = entry["versionFix"]
+            fw = f"{pw}.versionFix"
+            if ck.keys(fix, fw, ("if", "value", "why")):
+                why = _why(ck, f"{fw}.why", fix["why"])
+                cond = _cond(value_scope, f"{fw}.if", fix["if"])
+                fixed = _value(value_scope, f"{fw}.value", fix["value"])[0]
+                prelude.append(f"if {cond}:  # Python only: {why}\n    {name} = {fixed}")
+                notes.append(f"`{name}`: {why}")
         params.append(Param(name, has_default, default, py_default, fill, optional is True))
-    return tuple(params), prelude
+    return tuple(params), prelude, notes
+
+
+def _why(ck: _Checker, where: str, raw: Any) -> str:
+    """The reason of a Python-only version fix: one line of text."""
+    if not isinstance(raw, str) or not raw.strip() or "\n" in raw:
+        ck.fail(where, "expected the reason as one line of text (it becomes a code comment and a doc note)")
+        return ""
+    return raw.strip()
 
 
 # -- values and conditions ------------------------------------------------------
@@ -375,10 +393,17 @@ def _value(scope: _Scope, where: str, raw: Any) -> tuple[str, str]:
                     ck.fail(f"{tw}.replaceFirst", 'expected ["search", "replacement"] (JS s.replace(a, b))')
                     continue
                 expr = f"_r.replace_first({expr}, {pair[0]!r}, {pair[1]!r})"
+            elif isinstance(step, dict) and set(step) == {"without"}:
+                items = step["without"]
+                if not isinstance(items, list) or not items:
+                    ck.fail(f"{tw}.without", 'expected a list of constants to leave out of a list (e.g. ["password"])')
+                    continue
+                expr = f"_r.without({expr}, {compact_literal(items)})"
             elif step in TRANSFORMS:
                 expr = TRANSFORMS[step].format(expr)
             else:
-                ck.fail(tw, f"unknown transform {step!r} (known: {', '.join(TRANSFORMS)}, {{\"replaceFirst\": [a, b]}})")
+                ck.fail(tw, f"unknown transform {step!r} (known: {', '.join(TRANSFORMS)}, "
+                        f"{{\"replaceFirst\": [a, b]}}, {{\"without\": [a, ...]}})")
     return expr, before
 
 
@@ -610,8 +635,9 @@ def _graphql(scope: _Scope, where: str, raw: Any) -> GraphQL | None:
         variants = []
     for i, variant in enumerate(variants):
         vw = f"{where}.variants[{i}]"
-        if ck.keys(variant, vw, ("when", "document", "variables"), ("paginate",)):
-            choices.append(_gql_choice(scope, vw, variant, _cond(scope, f"{vw}.when", variant["when"])))
+        if ck.keys(variant, vw, ("when", "document", "variables"), ("paginate", "why")):
+            why = _why(ck, f"{vw}.why", variant["why"]) if "why" in variant else None
+            choices.append(_gql_choice(scope, vw, variant, _cond(scope, f"{vw}.when", variant["when"]), why))
     choices.append(_gql_choice(scope, where, raw, None))
     guard = _cond(scope, f"{where}.guard", raw["guard"]) if "guard" in raw else None
     operation = re.match(r"\s*(query|mutation|subscription)?", raw["document"]).group(1) or "query"
@@ -622,7 +648,8 @@ def _graphql(scope: _Scope, where: str, raw: Any) -> GraphQL | None:
     )
 
 
-def _gql_choice(scope: _Scope, where: str, raw: dict[str, Any], condition: str | None) -> GraphQLChoice:
+def _gql_choice(scope: _Scope, where: str, raw: dict[str, Any], condition: str | None,
+                why: str | None = None) -> GraphQLChoice:
     document = raw["document"]
     if not isinstance(document, str):
         scope.ck.fail(f"{where}.document", "expected the GraphQL document text")
@@ -658,7 +685,7 @@ def _gql_choice(scope: _Scope, where: str, raw: dict[str, Any], condition: str |
     var_scope = _Scope(scope.ck, scope.namespace, scope.attributes, scope.hooks, scope.used_hooks, scope.names,
                        paging=paging is not None)
     variables = _assignments(var_scope, f"{where}.variables", raw["variables"], nested=True)
-    return GraphQLChoice(condition, document_py, variables, paging)
+    return GraphQLChoice(condition, document_py, variables, paging, why)
 
 
 def _examples(scope: _Scope, where: str, raw: Any, params: tuple[Param, ...]) -> tuple[Example, ...]:
@@ -726,13 +753,13 @@ def _member(scope: _Scope, where: str, name: str, raw: Any, table: dict[str, Any
     if not isinstance(doc, str) or not doc.strip():
         ck.fail(f"{where}.doc", "every member needs its doc text")
         doc = ""
-    params, prelude = _params(scope, f"{where}.params", raw.get("params", []))
+    params, prelude, notes = _params(scope, f"{where}.params", raw.get("params", []))
     scope = _Scope(ck, scope.namespace, scope.attributes, scope.hooks, scope.used_hooks,
                    frozenset(p.name for p in params))
     examples = _examples(scope, f"{where}.examples", raw.get("examples", []), params)
     prelude += _requirements(scope, f"{where}.require", raw.get("require", []))
     common = dict(name=name, kind=kind, doc=doc, params=params, prelude=tuple(prelude), examples=examples,
-                  namespace=scope.namespace)
+                  namespace=scope.namespace, version_fixes=tuple(notes))
     if kind == "request":
         if "request" not in raw:
             ck.fail(where, "a request member needs a request recipe")
@@ -748,6 +775,7 @@ def _member(scope: _Scope, where: str, name: str, raw: Any, table: dict[str, Any
         gql = _graphql(scope, f"{where}.graphql", raw["graphql"])
         if gql is None:
             return None
+        common["version_fixes"] += tuple(f"the GraphQL document: {c.why}" for c in gql.choices if c.why)
         return Member(**common, graphql=gql, summary_route=f"GraphQL {gql.operation} (POST /admin/graphql)")
     if kind == "alias":
         target = raw.get("target")

@@ -82,6 +82,7 @@ class GraphQLChoice:
     document_py: str  # Python expression building the document text
     variables: tuple[Assignment, ...]
     paging: Paging | None = None
+    why: str | None = None  # a Python-only variant: the server change it answers
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class Member:
     attribute: str | None = None  # property: the attribute read
     setter_py: str | None = None  # property: statement body of the setter, or None
     summary_route: str = ""
+    version_fixes: tuple[str, ...] = ()  # Python-only fixes for server changes since the JS SDK (why, per part)
 
     @property
     def client_ref(self) -> str:

@@ -251,3 +251,58 @@ def test_folder_upload_uses_an_upload_session_from_api_v6(scripted_server: Scrip
     assert (patch.method, patch.raw_path, patch.signed) == ("PATCH", "/upload?token=tok-1", False)
     assert patch.header("Upload-Offset") == "0" and patch.header("Tus-Resumable") == "1.0.0"
     assert patch.body == source.read_bytes()
+
+
+# -- user.get / user.list / user.create on managers without User.password ----------------
+def _user_state(api: str, manager: str) -> dict:
+    major = api[1]
+    return {"apiVersion": api, "apiVersionMajor": major,
+            "clientState": {"_apiVersion": api, "_apiVersionMajor": major, "_managerVersion": manager,
+                            "kernelPrefix": "/session", "is_admin": True, "is_superadmin": True}}
+
+
+USER_CALLS = {
+    "user.get": ["alice@example.com"],
+    "user.list": [True],
+    "user.create": ["alice@example.com", {"username": "alice", "password": "s3cret", "domain_name": "default"}],
+}
+
+
+@pytest.mark.parametrize("target", list(USER_CALLS))
+@pytest.mark.parametrize("api, manager, fixed", [
+    ("v6.20210815", "21.03.17", False),  # 21.03.17 still has User.password: JS's query stays
+    ("v6.20220315", "22.03.0", True),
+    ("v7.20230615", "23.09.10", True),
+])
+def test_user_queries_leave_out_the_removed_password_field(oracle, scripted_server, target, api, manager,
+                                                          fixed) -> None:
+    # JS 21.3.1 always asks for User.password; managers announcing v6.20220315 or later answer
+    # "Cannot query field 'password' on type 'User'" and fail the whole query (docs/compatibility.md).
+    from oracle import port_client
+
+    config = {"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY, "endpoint": scripted_server.endpoint,
+              **_user_state(api, manager)}
+    answer = {"user": {}, "user_list": {"items": [], "total_count": 0}, "create_user": {"ok": True}}
+    args = USER_CALLS[target]
+    scripted_server.reset()
+    scripted_server.always(Reply.json(200, json.dumps(answer)))
+    try:
+        js = oracle.call("call", config=config, target=target, args=args)
+        js_sent = [json.loads(r.body) for r in scripted_server.take()]
+        owner = port_client(config)
+        for part in target.split("."):
+            owner = getattr(owner, part)
+        port_value = owner(*args)
+        port_sent = [json.loads(r.body) for r in scripted_server.take()]
+    finally:
+        scripted_server.always(None)
+    assert js["resolved"] and len(js_sent) == len(port_sent) == 1
+    (js_body,), (port_body,) = js_sent, port_sent
+    assert " password " in js_body["query"]
+    assert port_body["variables"] == js_body["variables"]
+    if fixed:
+        assert port_body["query"] == js_body["query"].replace(" password ", " ", 1)
+        assert " password " not in port_body["query"]
+    else:
+        assert port_body["query"] == js_body["query"]
+    assert port_value == js["value"]

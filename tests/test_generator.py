@@ -53,6 +53,7 @@ def test_fixture_exercises_every_feature() -> None:
                     '"any"', '"equals"', '"in"', '"isTrue"', '"supports"', "nonEmpty", "parseInt", "toFixed2",
                     "multipart", "rawFile", '"signed": false', "optional", "ifNull", "ifFalsy", '"or"', '"attr"',
                     '"config"', "setterHook", '"client"', '"key"', '"retry"', '"signal"', '"timeout"', '"guard"', '"guardResult"', '"concat"', "encodeURIComponent", '"require"', '"paginate"', '"page"', '"adjust"', '"call"', "replaceFirst", "decodeURIComponent",
+                    '"versionFix"', '"without"', '"why"',
                     '"looseEquals"', '"pathValues"', '"returnUrl"', '"constant"',
                     '"graphql"', '"document"', "{fields}", '"examples"', '"base"', '"attributes"'):
         assert feature in text, f"the fixture spec no longer uses {feature}"
@@ -124,6 +125,15 @@ def _fixture() -> dict:
         (lambda s: s["defaults"].pop("hashType"), "defaults", "missing required key 'hashType'"),
         (lambda s: s["client"]["members"]["sendFile"]["request"].update(pth="/x"),
          "client.members.sendFile.request.pth", "unknown key"),
+        (lambda s: s["namespaces"]["things"]["members"]["list"]["params"][1]["versionFix"].update(why="a\nb"),
+         "namespaces.things.members.list.params[1].versionFix.why", "one line of text"),
+        (lambda s: s["namespaces"]["things"]["members"]["list"]["params"][1]["versionFix"].pop("if"),
+         "namespaces.things.members.list.params[1].versionFix", "missing required key 'if'"),
+        (lambda s: s["namespaces"]["things"]["members"]["list"]["params"][1]["versionFix"]["value"].update(
+            transform={"without": "secret"}),
+         "namespaces.things.members.list.params[1].versionFix.value.transform.without", "expected a list"),
+        (lambda s: s["namespaces"]["things"]["members"]["list"]["graphql"]["variants"][0].update(why=""),
+         "namespaces.things.members.list.graphql.variants[0].why", "one line of text"),
     ],
 )
 def test_bad_spec_entries_are_reported_with_their_location(mutate, location, words) -> None:

@@ -1262,11 +1262,20 @@ class User:
         """
         if not (_r.is_true(_r.attr(self.client, 'is_admin'))):
             return False
-        _document = 'mutation($email: String!, $input: UserInput!) {  create_user(email: $email, props: $input) {    ok msg user { username password need_password_change full_name description is_active domain_name role groups{id, name} }  }}'
-        _variables: Any = {}
-        _r.put(_variables, ('email',), email)
-        _r.put(_variables, ('input',), input)
-        return self.client.query(_document, _variables, None, 0, 0)
+        _variables: Any
+        if self.client.isAPIVersionCompatibleWith('v6.20220315'):
+            # Python only: managers announcing API v6.20220315 or later (22.03+) have no User.password field in GraphQL; the answer no longer asks for it
+            _document = 'mutation($email: String!, $input: UserInput!) {  create_user(email: $email, props: $input) {    ok msg user { username need_password_change full_name description is_active domain_name role groups{id, name} }  }}'
+            _variables = {}
+            _r.put(_variables, ('email',), email)
+            _r.put(_variables, ('input',), input)
+            return self.client.query(_document, _variables, None, 0, 0)
+        else:
+            _document = 'mutation($email: String!, $input: UserInput!) {  create_user(email: $email, props: $input) {    ok msg user { username password need_password_change full_name description is_active domain_name role groups{id, name} }  }}'
+            _variables = {}
+            _r.put(_variables, ('email',), email)
+            _r.put(_variables, ('input',), input)
+            return self.client.query(_document, _variables, None, 0, 0)
 
     def delete(self, email: Any) -> Any:
         """delete: GraphQL mutation (POST /admin/graphql)
@@ -1287,6 +1296,8 @@ class User:
         """
         if fields is None:
             fields = ['email', 'username', 'password', 'need_password_change', 'full_name', 'description', 'is_active', 'domain_name', 'role', 'groups {id name}']
+        if self.client.isAPIVersionCompatibleWith('v6.20220315'):  # Python only: managers announcing API v6.20220315 or later (22.03+) have no User.password field in GraphQL, so asking for it fails the whole query; it is left out of fields there
+            fields = _r.without(fields, ['password'])
         _variables: Any
         if _r.is_true(_r.attr(self.client, 'is_admin')):
             _document = 'query($email:String) {  user (email:$email) { ' + _r.gql_join(fields) + ' }}'
@@ -1305,6 +1316,8 @@ class User:
         """
         if fields is None:
             fields = ['username', 'password', 'need_password_change', 'full_name', 'description', 'is_active', 'domain_name', 'role', 'groups {id name}']
+        if self.client.isAPIVersionCompatibleWith('v6.20220315'):  # Python only: managers announcing API v6.20220315 or later (22.03+) have no User.password field in GraphQL, so asking for it fails the whole query; it is left out of fields there
+            fields = _r.without(fields, ['password'])
         _variables: Any
         if (_r.js_less(self.client._apiVersionMajor, 5) and _r.truthy(_r.attr(self.client, 'is_admin'))):
             _document = '\n        query($is_active:Boolean) {\n          users(is_active:$is_active) { ' + _r.gql_join(fields) + ' }\n        }\n      '

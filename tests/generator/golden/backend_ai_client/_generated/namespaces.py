@@ -99,12 +99,19 @@ class Things(UtilsBase):
         A GraphQL recipe with variants and a guard.
         """
         if fields is None:
-            fields = ['id', 'name']
+            fields = ['id', 'name', 'secret']
         fields = self.client._updateFieldCompatibilityByAPIVersion(fields)
+        if self.client.isAPIVersionCompatibleWith('v6.20220315'):  # Python only: servers from v6.20220315 have no Thing.secret field
+            fields = _r.without(fields, ['secret'])
         if not (_r.includes(['ALIVE', 'TERMINATED'], status)):
             return None
         _variables: Any
-        if _r.truthy(_r.attr(self.client, 'is_admin')):
+        if self.client.isAPIVersionCompatibleWith('v7.20230615'):
+            # Python only: a Python-only variant: servers from v7.20230615 answer all_things without fields
+            _document = 'query {  all_things { id name }}'
+            _variables = {}
+            return self.client.query(_document, _variables, None, timeout, 0)
+        elif _r.truthy(_r.attr(self.client, 'is_admin')):
             _document = 'query {  all_things { ' + _r.gql_join(fields) + ' }}'
             _variables = {}
             return self.client.query(_document, _variables, None, timeout, 0)
