@@ -106,6 +106,23 @@ class _Failure(Exception):
 _js_less = _jsjson.js_less
 
 
+def _timed_out(exc: BaseException) -> bool:
+    """Whether a socket timeout is anywhere in the chain of ``exc`` (causes, contexts, args)."""
+    seen = set()
+    stack = [exc]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        # not urllib3's TimeoutError: its NewConnectionError (a refused connection) derives from it
+        if isinstance(e, (TimeoutError, requests.Timeout, urllib3.exceptions.ReadTimeoutError)):
+            return True
+        stack.extend(n for n in (e.__cause__, e.__context__, *[a for a in e.args if isinstance(a, BaseException)])
+                     if n is not None)
+    return False
+
+
 def _cause_text(exc: BaseException) -> str:
     """The innermost meaningful cause, e.g. 'ConnectionRefusedError: [Errno 111] Connection refused'."""
     seen = set()
@@ -426,6 +443,10 @@ class ClientCore:
         except (requests.Timeout, TimeoutError) as exc:
             raise _Failure(ERR_TIMEOUT, exc) from exc
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            if _timed_out(exc):
+                # e.g. the peer stopped reading an upload: urllib3 reports the socket timeout of a
+                # body write as "Connection aborted"; JS's abort timer makes it ERR_TIMEOUT.
+                raise _Failure(ERR_TIMEOUT, exc) from exc
             raise _Failure(ERR_REQUEST, _cause_text(exc)) from exc
         finally:
             close = getattr(data, "close", None)

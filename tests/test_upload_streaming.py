@@ -502,3 +502,97 @@ def test_file_that_shrinks_fails_the_request(server: UploadServer, client: ai.Cl
         time.sleep(0.02)
     [rec] = server.take()
     assert not rec.complete  # the server saw the connection end before the announced length
+
+
+# -- timeouts while the body is sent (README "Differences": Upload timeouts) --------------
+class _RawServer:
+    """Accepts on 127.0.0.1 and hands each connection to ``serve`` in a thread (bounded by the test)."""
+
+    def __init__(self, serve: Callable[[socket.socket], None]) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)  # inherited by accepted sockets
+        self.sock.bind((LOOPBACK, 0))
+        self.sock.listen(4)
+        self.sock.settimeout(HANDLER_TIMEOUT)
+        self.serve = serve
+        self.conns: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{LOOPBACK}:{self.sock.getsockname()[1]}"
+
+    def _accept(self) -> None:
+        with self.sock:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            conn.settimeout(HANDLER_TIMEOUT)
+            self.serve(conn)
+
+    def close(self) -> None:
+        for conn in self.conns:
+            conn.close()
+        self.sock.close()
+
+
+def _upload_client(endpoint: str, timeout_ms: int) -> ai.Client:
+    client = ai.Client(ai.ClientConfig(ACCESS_KEY, SECRET_KEY, endpoint))
+    client.requestTimeout = timeout_ms
+    return client
+
+
+def test_stalled_upload_fails_with_err_timeout() -> None:
+    """The peer stops reading: the call ends after about the timeout, as ERR_TIMEOUT (JS's abort timer)."""
+    stop = threading.Event()
+    server = _RawServer(lambda conn: stop.wait(HANDLER_TIMEOUT))  # accepts, never reads
+    try:
+        client = _upload_client(server.endpoint, 800)
+        started = time.monotonic()
+        with pytest.raises(ai.RequestTimeoutError) as info:
+            client.upload("sess", "big.bin", b"x" * (32 * MiB))
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        server.close()
+    assert info.value.type == ai.Client.ERR_TIMEOUT and info.value.statusCode == 408
+    assert 0.7 < elapsed < 5, elapsed
+
+
+def test_slow_upload_that_keeps_moving_outlives_the_timeout() -> None:
+    """The timeout bounds each wait for progress, not the whole body: 24 MiB read at about
+    10 MiB/s takes over twice the 1 s timeout and still succeeds (JS would abort it at 1 s)."""
+    got: dict[str, Any] = {}
+
+    def serve(conn: socket.socket) -> None:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return
+            head += chunk
+        head, _, body = head.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head).group(1))
+        received = len(body)
+        started = time.monotonic()
+        while received < length:
+            time.sleep(0.1)
+            quota = MiB  # 1 MiB per 100 ms
+            while quota > 0 and received < length:
+                chunk = conn.recv(min(quota, length - received))
+                if not chunk:
+                    return
+                received += len(chunk)
+                quota -= len(chunk)
+        got["seconds"], got["bytes"] = time.monotonic() - started, received
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    server = _RawServer(serve)
+    try:
+        result = _upload_client(server.endpoint, 1000).upload("sess", "big.bin", b"y" * (24 * MiB))
+    finally:
+        server.close()
+    assert result == {}
+    assert got["bytes"] > 24 * MiB and got["seconds"] > 2.0, got
