@@ -16,7 +16,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -106,8 +106,8 @@ class _Failure(Exception):
 _js_less = _jsjson.js_less
 
 
-def _timed_out(exc: BaseException) -> bool:
-    """Whether a socket timeout is anywhere in the chain of ``exc`` (causes, contexts, args)."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and every exception behind it (causes, contexts, exception args, urllib3 reasons), each once."""
     seen = set()
     stack = [exc]
     while stack:
@@ -115,32 +115,27 @@ def _timed_out(exc: BaseException) -> bool:
         if id(e) in seen:
             continue
         seen.add(id(e))
-        # not urllib3's TimeoutError: its NewConnectionError (a refused connection) derives from it
-        if isinstance(e, (TimeoutError, requests.Timeout, urllib3.exceptions.ReadTimeoutError)):
-            return True
+        yield e
         stack.extend(n for n in (e.__cause__, e.__context__, *[a for a in e.args if isinstance(a, BaseException)])
                      if n is not None)
-    return False
+        reason = getattr(e, "reason", None)
+        if isinstance(reason, BaseException):
+            stack.append(reason)
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether a socket timeout is anywhere behind ``exc``."""
+    # not urllib3's TimeoutError: its NewConnectionError (a refused connection) derives from it
+    return any(isinstance(e, (TimeoutError, requests.Timeout, urllib3.exceptions.ReadTimeoutError))
+               for e in _chain(exc))
 
 
 def _cause_text(exc: BaseException) -> str:
     """The innermost meaningful cause, e.g. 'ConnectionRefusedError: [Errno 111] Connection refused'."""
-    seen = set()
     best: BaseException = exc
-    stack = [exc]
-    while stack:
-        e = stack.pop()
-        if id(e) in seen:
-            continue
-        seen.add(id(e))
+    for e in _chain(exc):
         if isinstance(e, OSError) and not isinstance(e, requests.RequestException) and e.args:
             best = e
-        for nxt in (e.__cause__, e.__context__, *[a for a in e.args if isinstance(a, BaseException)]):
-            if nxt is not None:
-                stack.append(nxt)
-        reason = getattr(e, "reason", None)
-        if isinstance(reason, BaseException):
-            stack.append(reason)
     text = str(best)
     # urllib3 wraps the errno text in its own prose; keep the last clause.
     m = re.search(r"(\[Errno [^\]]+\][^')]*)", text)
