@@ -256,8 +256,15 @@ def truthy(value: Any) -> bool:
     return True
 
 
-def js_string(value: Any) -> str:
-    """``String(value)`` for the values the SDK interpolates into text."""
+def js_string(value: Any, what: str | None = None, _stack: list[int] | None = None) -> str:
+    """``String(value)`` / ``value + ''`` for JSON-like values.
+
+    With ``what`` (the argument's name, for the message) the conversion is strict,
+    as JS is: an object with an own ``toString`` property (JSON can only make it a
+    non-function) cannot become a primitive, and a Python value with no JS
+    equivalent is refused; both raise TypeError. Without ``what``, such values
+    become ``"[object Object]"`` and ``str(value)`` (text for messages and URLs).
+    """
     if value is None:
         return "null"
     if value is UNDEFINED:
@@ -266,12 +273,33 @@ def js_string(value: Any) -> str:
         return "true"
     if value is False:
         return "false"
+    if isinstance(value, str):
+        return value
     if isinstance(value, (int, float)):
         return js_number_to_string(value)
     if isinstance(value, (list, tuple)):
-        return ",".join("" if v is None or v is UNDEFINED else js_string(v) for v in value)
+        # Array.prototype.join(','): null/undefined elements are empty; V8 prints
+        # an array that contains itself (a cycle) as the empty string.
+        stack = [] if _stack is None else _stack
+        if id(value) in stack:
+            return ""
+        stack.append(id(value))
+        try:
+            return ",".join("" if v is None or v is UNDEFINED else js_string(v, what, stack) for v in value)
+        finally:
+            stack.pop()
     if isinstance(value, Mapping):
+        if what is not None and "toString" in (js_string(k, what) for k in value):
+            raise TypeError(
+                f"{what}: an object with its own 'toString' property cannot be converted to a string "
+                f"(JS: TypeError: Cannot convert object to primitive value): {value!r}"
+            )
         return "[object Object]"
+    if what is not None:
+        raise TypeError(
+            f"{what}: a {type(value).__name__} has no JavaScript equivalent "
+            "(use None, UNDEFINED, bool, int, float, str, list or dict)"
+        )
     return str(value)
 
 

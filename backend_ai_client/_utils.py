@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ._jsjson import JS_WHITESPACE, UNDEFINED, js_number_to_string, object_keys, to_number
+from ._jsjson import JS_WHITESPACE, UNDEFINED, js_number_to_string, js_string, object_keys, to_number
 from ._result import JSObject
 
 __all__ = ["UtilsBase"]
@@ -56,7 +56,7 @@ _JS_SPACE_RUN = re.compile("([" + "".join(re.escape(c) for c in JS_WHITESPACE) +
 def _key_text(key: Any) -> str:
     if isinstance(key, str):
         return key
-    return _to_js_string(key, "an object key")
+    return js_string(key, "an object key")
 
 
 def _own_keys(obj: Mapping[Any, Any]) -> dict[str, Any]:
@@ -64,55 +64,11 @@ def _own_keys(obj: Mapping[Any, Any]) -> dict[str, Any]:
     return {_key_text(k): v for k, v in obj.items()}
 
 
-def _to_js_string(value: Any, what: str, _stack: list[int] | None = None) -> str:
-    """JS ``String(value)`` / ``value + ''`` / ``value.toString()`` for JSON-like values.
-
-    An object with an own ``toString`` property (which JSON can only make a
-    non-function) cannot become a primitive in JS: TypeError, as in JS.
-    """
-    if value is UNDEFINED:
-        return "undefined"
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        return js_number_to_string(value)
-    if isinstance(value, (list, tuple)):
-        # Array.prototype.join(','): null/undefined elements are empty; V8 prints
-        # an array that contains itself (a cycle) as the empty string.
-        stack = [] if _stack is None else _stack
-        if id(value) in stack:
-            return ""
-        stack.append(id(value))
-        try:
-            return ",".join(
-                "" if item is None or item is UNDEFINED else _to_js_string(item, what, stack) for item in value
-            )
-        finally:
-            stack.pop()
-    if isinstance(value, Mapping):
-        if "toString" in _own_keys(value):
-            raise TypeError(
-                f"{what}: an object with its own 'toString' property cannot be converted to a string "
-                f"(JS: TypeError: Cannot convert object to primitive value): {value!r}"
-            )
-        return "[object Object]"
-    raise TypeError(
-        f"{what}: a {type(value).__name__} has no JavaScript equivalent "
-        "(use None, UNDEFINED, bool, int, float, str, list or dict)"
-    )
-
-
 def _to_js_number(value: Any, what: str) -> float:
     """JS ``ToNumber`` (after ``ToPrimitive`` for arrays and objects)."""
     if value is None or value is UNDEFINED or isinstance(value, (bool, int, float, str)):
         return to_number(value)
-    return to_number(_to_js_string(value, what))
+    return to_number(js_string(value, what))
 
 
 def _utf16_length(text: str) -> int:
@@ -353,7 +309,7 @@ class UtilsBase:
         if isinstance(value, Mapping) and "toString" in _own_keys(value):
             raise TypeError("changeBinaryUnit: value has its own 'toString' key (JS: TypeError: "
                             "value.toString is not a function)")
-        text = _to_js_string(value, "changeBinaryUnit: value")
+        text = js_string(value, "changeBinaryUnit: value")
         if " " in text:
             parts = _JS_SPACE_RUN.split(text)
             if parts[2] in _B_BINARY_UNITS:
@@ -436,7 +392,7 @@ class UtilsBase:
         ``Infinity``), or a result longer than V8's maximum string length
         (2**29 - 24). TypeError for an object with its own ``toString``.
         """
-        text = _to_js_string(n, "_padding_zeros: n")
+        text = js_string(n, "_padding_zeros: n")
         length = _utf16_length(text)
         target = _to_js_number(width, "_padding_zeros: width")
         if length >= target:
@@ -490,7 +446,7 @@ class UtilsBase:
         result: dict[str, Any] = {}
         for element in array:
             value = _js_get(element, key, "gqlToObject")
-            result[_to_js_string(value, "gqlToObject: the key value of an element")] = element
+            result[js_string(value, "gqlToObject: the key value of an element")] = element
         return JSObject((k, result[k]) for k in object_keys(result))
 
     def gqlToList(self, array: Any, key: Any) -> list[Any]:
